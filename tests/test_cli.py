@@ -1,0 +1,22 @@
+"The installed `nafp` command, run as a user would run it."
+import subprocess, sys, time
+
+def nafp(*args):
+    return subprocess.run(['nafp', *args], capture_output=True, text=True, timeout=300)
+
+def test_help_lists_commands_quickly():
+    t = time.time(); r = nafp('--help'); dt = time.time() - t
+    assert r.returncode == 0 and 'commands:' in r.stdout and 'config' in r.stdout
+    assert 'tensorflow' not in sys.modules  # the dispatcher itself never imports TF
+
+def test_unknown_command_fails():
+    r = nafp('frobnicate')
+    assert r.returncode == 2 and 'unknown command' in r.stderr
+
+def test_config_prints_resolved_preset():
+    r = nafp('config', '--config', 'tiny')
+    assert r.returncode == 0 and 'EMB_SZ: 64' in r.stdout and 'SPEC_AUG:' in r.stdout
+
+def test_bad_config_is_a_clear_error():
+    r = nafp('config', '--config', 'nope')
+    assert r.returncode == 2 and "unknown config 'nope'" in r.stderr and 'Traceback' not in r.stderr
