@@ -16,6 +16,8 @@ COMMANDS = {
     # name: (module, function, one-line help)
     'config': ('neural_audio_fp.cli', 'config_cmd', 'Print a configuration preset or YAML file with all keys resolved'),
     # -- data (corpus, audio)
+    'dataset build': ('neural_audio_fp.corpus', 'dataset_build_cmd', 'Build (or resume) the offline benchmark corpus in the neural-audio-fp-dataset layout'),
+    'dataset check': ('neural_audio_fp.corpus', 'dataset_check_cmd', 'Validate a corpus folder (ours or neural-audio-fp-dataset) file by file'),
 
     # -- training
 
