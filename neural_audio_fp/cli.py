@@ -25,6 +25,12 @@ COMMANDS = {
     'evaluate': ('neural_audio_fp.evaluate', 'evaluate_cmd', 'Top-1/3/10 and song-level hit rates of sequence search per query length'),
 
     # -- fingerprint database, identification
+    'index build': ('neural_audio_fp.identify_cli', 'index_build_cmd', 'Fingerprint a folder of audio into a new database with a trained checkpoint'),
+    'index add': ('neural_audio_fp.identify_cli', 'index_add_cmd', 'Add new audio files to a fingerprint database'),
+    'index remove': ('neural_audio_fp.identify_cli', 'index_remove_cmd', 'Remove tracks from a fingerprint database'),
+    'index info': ('neural_audio_fp.identify_cli', 'index_info_cmd', 'Describe a fingerprint database (size, model, backend, calibration, tracks)'),
+    'index calibrate': ('neural_audio_fp.identify_cli', 'index_calibrate_cmd', 'Calibrate the in-DB confidence on held-out songs'),
+    'identify': ('neural_audio_fp.identify_cli', 'identify_cmd', 'Identify recordings against a fingerprint database'),
 
     # -- demo
 
