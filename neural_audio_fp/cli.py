@@ -18,6 +18,7 @@ COMMANDS = {
     # -- data (corpus, audio)
 
     # -- training
+    'train': ('neural_audio_fp.train', 'train_cmd', 'Train a fingerprinter, or resume run NAME from its latest (or INDEX-th) checkpoint'),
 
     # -- generation, search, evaluation
 
