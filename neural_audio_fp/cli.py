@@ -22,6 +22,7 @@ COMMANDS = {
     # -- training
 
     # -- generation, search, evaluation
+    'generate': ('neural_audio_fp.generate', 'generate_cmd', 'Fingerprint the test DB, its queries and the dummy DB (or a folder) with a checkpoint'),
     'evaluate': ('neural_audio_fp.evaluate', 'evaluate_cmd', 'Top-1/3/10 and song-level hit rates of sequence search per query length'),
 
     # -- fingerprint database, identification
