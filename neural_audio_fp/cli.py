@@ -35,6 +35,7 @@ COMMANDS = {
     'identify': ('neural_audio_fp.identify_cli', 'identify_cmd', 'Identify recordings against a fingerprint database'),
 
     # -- demo
+    'demo': ('neural_audio_fp.demo', 'demo_cmd', 'Run the whole system on a small offline corpus: corpus, model, fingerprints, hit rates, identification'),
 
 }
 
