@@ -363,7 +363,7 @@ def build_site(out:Path=ROOT/'_docs', only=None, execute=True, workers=1, keep=F
         mk = src.parent/'mkdocs.yml'
         mk.write_text(yaml.safe_dump(mkdocs_config(entries, src, out), sort_keys=False))
         r = subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--strict', '--clean', '-f', str(mk)],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
         log = '\n'.join(l for l in (r.stdout + r.stderr).splitlines() if l.strip() and not l.startswith('INFO'))
         if r.returncode: raise DocsError(f'mkdocs build failed (broken link or page?):\n{log}')
         missing = [e['page'] for e in entries if not (out/Path(e['page']).with_suffix('.html')).exists()]
