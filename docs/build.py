@@ -19,7 +19,7 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
-MIME_PLOTLY = 'application/vnd.plotly.v1+json'
+MIME_PLOTLY, MIME_WIDGET = 'application/vnd.plotly.v1+json', 'application/vnd.jupyter.widget-view+json'
 README_NOTE = '<!-- generated from nbs/index.ipynb by `python docs/build.py --readme`: edit the notebook, not this file -->'
 
 class DocsError(Exception):
@@ -33,6 +33,20 @@ def page_name(nb:Path, nbs:Path)->Path:
     "Site path of notebook `nb` (nbdev/Quarto scheme: `nbs/00_core.ipynb` -> `core.md`, served as `core.html`)."
     from nbdev.doclinks import _nbpath2html
     return _nbpath2html(nb.relative_to(nbs)).with_suffix('.md')
+
+def site_paths(nbs:Path, files=None)->dict:
+    "Site path (str) of each notebook (default: all in `nbs`). Where nbdev's names collide (`21_index` and the home"
+    "page `index`), the notebook whose file name is the page name keeps it and the others keep their number prefix."
+    files = list_notebooks(nbs) if files is None else files
+    by_name = {}
+    for f in files: by_name.setdefault(page_name(f, nbs).as_posix(), []).append(Path(f))
+    res = {}
+    for p, fs in by_name.items():
+        for f in fs:
+            rel = f.relative_to(nbs)
+            plain = len(fs) == 1 or rel.with_suffix('.md').as_posix().lower() == p
+            res[f] = p if plain else rel.with_name(rel.name.lower()).with_suffix('.md').as_posix()
+    return res
 
 def list_notebooks(nbs:Path, only=None)->list[Path]:
     "The notebooks nbdev documents (skipping `_*` and `.*` files and folders), or those named in `only`."
@@ -132,9 +146,11 @@ def _fence(s:str, lang='')->str:
 
 class Page:
     "Converts one processed notebook to Markdown for MkDocs (`mode='site'`) or GitHub (`mode='readme'`)."
-    def __init__(self, nb, rel:Path, cfg, nbs:Path, pages=(), known=(), mode='site', src:Path=None):
-        "`pages`: site paths built now; `known`: site paths of all the project's notebooks."
-        self.nb, self.rel, self.nbs, self.pages, self.known, self.mode, self.src = nb, rel, nbs, set(pages), set(known), mode, src
+    def __init__(self, nb, rel:Path, cfg, nbs:Path, pages=(), paths=None, mode='site', src:Path=None):
+        "`pages`: site paths built now; `paths`: {notebook: site path} of all the project's notebooks."
+        self.nb, self.rel, self.nbs, self.pages, self.mode, self.src = nb, rel, nbs, set(pages), mode, src
+        self.paths = paths if paths is not None else site_paths(nbs)
+        self.known = set(self.paths.values())
         self.base = (cfg.doc_host + cfg.doc_baseurl).rstrip('/') + '/'
         self.files, self.uses_plotly, self.n_img = {}, False, 0
 
@@ -146,7 +162,7 @@ class Page:
         else: here = self.rel.parent
         path, _, anchor = url.partition('#')
         p = Path(os.path.normpath(here/path))
-        if p.suffix == '.ipynb': p = page_name(self.nbs/p, self.nbs)
+        if p.suffix == '.ipynb': p = Path(self.paths.get(self.nbs/p) or page_name(self.nbs/p, self.nbs))
         elif p.suffix == '.html': p = p.with_suffix('.md')
         else: return None
         if self.mode == 'site' and p.as_posix() not in self.pages and p.as_posix() in self.known:
@@ -205,6 +221,8 @@ class Page:
             v = d[MIME_PLOTLY]
             return self._plotly(json.loads(_txt(v)) if not isinstance(v, dict) else v)
         if 'text/markdown' in d: return self._showdoc(_txt(d['text/markdown']))
+        if MIME_WIDGET in d and 'text/html' not in d:
+            return '!!! note "Interactive widget"\n    Run this notebook in Jupyter to use it.' if site else None
         if 'text/html' in d and site: return self._html(_txt(d['text/html']))
         for mime, ext in (('image/png', 'png'), ('image/jpeg', 'jpg')):
             if mime in d: return self._image(_txt(d[mime]), ext)
@@ -248,13 +266,14 @@ class Page:
         if self.mode == 'readme': body = README_NOTE + '\n\n' + body
         return body
 
-def render_nb(nb_path:Path, out:Path, nbs:Path, pages=(), known=(), execute=True)->dict:
+def render_nb(nb_path:Path, out:Path, nbs:Path, pages=(), paths=None, execute=True)->dict:
     "Process, execute and convert `nb_path`; write its page (and images) under `out`. Returns its nav entry."
     cfg = _cfg()
-    rel = page_name(nb_path, nbs)
+    paths = paths if paths is not None else site_paths(nbs)
+    rel = Path(paths[nb_path])
     t = time.time()
     nb = process_nb(nb_path, execute=execute)
-    page = Page(nb, rel, cfg, nbs, pages, known, src=nb_path)
+    page = Page(nb, rel, cfg, nbs, pages, paths, src=nb_path)
     text = page.render()
     dest = out/rel
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -271,15 +290,18 @@ def _render_one(args): return render_nb(*args)
 _re_anchor = re.compile(r'^#{1,6} .*\{ #([^ }]+) \}[ \t]*$', re.M)
 _re_symlink = re.compile(r'\[`([^`\]]+)`\]\(([^)#\s]*?)#([^)\s]+)\)')
 
-def unlink_undocumented(src:Path):
-    "Symbol links nbdev adds (`[`name`](page.md#name)`) to names without a `show_doc` entry become plain code."
+def fix_symbol_links(src:Path, aliases:dict):
+    "Symbol links nbdev adds (`[`name`](page.md#name)`) go to the renamed page (`aliases`) that has the entry, or"
+    "become plain code for names without a `show_doc` entry."
     mds = {p.relative_to(src).as_posix(): p for p in src.rglob('*.md')}
     anchors = {k: set(_re_anchor.findall(p.read_text())) for k, p in mds.items()}
     for k, p in mds.items():
         def f(m):
             target = os.path.normpath(os.path.join(os.path.dirname(k), m.group(2))) if m.group(2) else k
-            ok = target not in anchors or m.group(3) in anchors[target]
-            return m.group(0) if ok else f'`{m.group(1)}`'
+            if target not in anchors or m.group(3) in anchors[target]: return m.group(0)
+            alt = [a for a in aliases.get(target, ()) if m.group(3) in anchors.get(a, ())]
+            if not alt: return f'`{m.group(1)}`'
+            return f'[`{m.group(1)}`]({os.path.relpath(alt[0], os.path.dirname(k) or ".")}#{m.group(3)})'
         s = p.read_text(); new = _re_symlink.sub(f, s)
         if new != s: p.write_text(new)
 
@@ -321,16 +343,19 @@ def build_site(out:Path=ROOT/'_docs', only=None, execute=True, workers=1, keep=F
     try:
         files = list_notebooks(nbs, only)
         if not files: raise DocsError(f'no notebooks in {nbs}')
-        pages = tuple(page_name(f, nbs).as_posix() for f in files)
-        known = tuple(page_name(f, nbs).as_posix() for f in list_notebooks(nbs))
-        jobs = [(f, src, nbs, pages, known, execute) for f in files]
+        paths = site_paths(nbs, sorted(set(list_notebooks(nbs)) | set(files)))
+        pages = tuple(paths[f] for f in files)
+        aliases = {}
+        for f, p in paths.items():
+            if p != page_name(f, nbs).as_posix(): aliases.setdefault(page_name(f, nbs).as_posix(), []).append(p)
+        jobs = [(f, src, nbs, pages, paths, execute) for f in files]
         if workers > 1:
             import multiprocessing as mp
             with mp.get_context('spawn').Pool(workers) as pool: entries = pool.map(_render_one, jobs, chunksize=1)
         else: entries = [_render_one(j) for j in jobs]
         for e in entries: print(f"  {e['secs']:6.1f}s  {Path(e['nb']).relative_to(nbs)} -> {e['page']}", flush=True)
         src.mkdir(parents=True, exist_ok=True)
-        unlink_undocumented(src)
+        fix_symbol_links(src, aliases)
         shutil.copytree(DOCS/'assets', src/'assets')
         if any(e['plotly'] for e in entries):
             import plotly
@@ -338,7 +363,7 @@ def build_site(out:Path=ROOT/'_docs', only=None, execute=True, workers=1, keep=F
         mk = src.parent/'mkdocs.yml'
         mk.write_text(yaml.safe_dump(mkdocs_config(entries, src, out), sort_keys=False))
         r = subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--strict', '--clean', '-f', str(mk)],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
         log = '\n'.join(l for l in (r.stdout + r.stderr).splitlines() if l.strip() and not l.startswith('INFO'))
         if r.returncode: raise DocsError(f'mkdocs build failed (broken link or page?):\n{log}')
         missing = [e['page'] for e in entries if not (out/Path(e['page']).with_suffix('.html')).exists()]
@@ -353,7 +378,8 @@ def build_readme(dest:Path=ROOT/'README.md', execute=True)->bool:
     cfg = _cfg()
     nb_path = cfg.nbs_path/cfg.get('readme_nb', 'index.ipynb')
     nb = process_nb(nb_path, execute=execute)
-    page = Page(nb, page_name(nb_path, cfg.nbs_path), cfg, cfg.nbs_path, mode='readme', src=nb_path)
+    paths = site_paths(cfg.nbs_path)
+    page = Page(nb, Path(paths.get(nb_path, 'index.md')), cfg, cfg.nbs_path, paths=paths, mode='readme', src=nb_path)
     text = re.sub(r'\n{3,}', '\n\n', page.render())
     for name, data in page.files.items():   # figures of the readme notebook: index_files/figN.png
         (dest.parent/name).parent.mkdir(parents=True, exist_ok=True); (dest.parent/name).write_bytes(data)
@@ -368,18 +394,19 @@ def main(argv=None):
     p.add_argument('--out', default=str(ROOT/'_docs'), help='site folder (default: _docs)')
     p.add_argument('--no-exec', action='store_true', help='do not execute the notebooks (pages without outputs)')
     p.add_argument('--workers', type=int, default=int(os.environ.get('NAFP_DOCS_WORKERS', 1)), help='notebooks executed in parallel')
+    p.add_argument('--path', default=None, help='notebooks folder (default: nbs_path of settings.ini)')
     p.add_argument('--keep', action='store_true', help='keep the generated Markdown in _proc/mkdocs')
     a = p.parse_args(argv)
     os.environ.setdefault('NAFP_NO_PROGRESS', '1')
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path: sys.path.append(str(ROOT))
     t = time.time()
     try:
         if a.readme:
             changed = build_readme(execute=not a.no_exec)
             print(f"README.md {'written' if changed else 'unchanged'} ({time.time()-t:.1f}s)")
         else:
-            entries = build_site(Path(a.out).resolve(), a.nbs, execute=not a.no_exec, workers=a.workers, keep=a.keep)
+            entries = build_site(Path(a.out).resolve(), a.nbs, execute=not a.no_exec, workers=a.workers, keep=a.keep, nbs=a.path)
             print(f'site: {len(entries)} pages in {a.out} ({time.time()-t:.1f}s)')
     except DocsError as e:
         print(f'docs build FAILED: {e}', file=sys.stderr)
