@@ -16,14 +16,26 @@ COMMANDS = {
     # name: (module, function, one-line help)
     'config': ('neural_audio_fp.cli', 'config_cmd', 'Print a configuration preset or YAML file with all keys resolved'),
     # -- data (corpus, audio)
+    'dataset build': ('neural_audio_fp.corpus', 'dataset_build_cmd', 'Build (or resume) the offline benchmark corpus in the neural-audio-fp-dataset layout'),
+    'dataset check': ('neural_audio_fp.corpus', 'dataset_check_cmd', 'Validate a corpus folder (ours or neural-audio-fp-dataset) file by file'),
 
     # -- training
+    'train': ('neural_audio_fp.train', 'train_cmd', 'Train a fingerprinter, or resume run NAME from its latest (or INDEX-th) checkpoint'),
 
     # -- generation, search, evaluation
+    'generate': ('neural_audio_fp.generate', 'generate_cmd', 'Fingerprint the test DB, its queries and the dummy DB (or a folder) with a checkpoint'),
+    'evaluate': ('neural_audio_fp.evaluate', 'evaluate_cmd', 'Top-1/3/10 and song-level hit rates of sequence search per query length'),
 
     # -- fingerprint database, identification
+    'index build': ('neural_audio_fp.identify_cli', 'index_build_cmd', 'Fingerprint a folder of audio into a new database with a trained checkpoint'),
+    'index add': ('neural_audio_fp.identify_cli', 'index_add_cmd', 'Add new audio files to a fingerprint database'),
+    'index remove': ('neural_audio_fp.identify_cli', 'index_remove_cmd', 'Remove tracks from a fingerprint database'),
+    'index info': ('neural_audio_fp.identify_cli', 'index_info_cmd', 'Describe a fingerprint database (size, model, backend, calibration, tracks)'),
+    'index calibrate': ('neural_audio_fp.identify_cli', 'index_calibrate_cmd', 'Calibrate the in-DB confidence on held-out songs'),
+    'identify': ('neural_audio_fp.identify_cli', 'identify_cmd', 'Identify recordings against a fingerprint database'),
 
     # -- demo
+    'demo': ('neural_audio_fp.demo', 'demo_cmd', 'Run the whole system on a small offline corpus: corpus, model, fingerprints, hit rates, identification'),
 
 }
 
