@@ -10,7 +10,7 @@ def _load(name):
     mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
     return mod
 
-build, check_site = _load('build'), _load('check_site')
+build, check_site = _load('docsite'), _load('check_site')
 
 def write_nb(path:Path, *cells):
     "A notebook of `('md'|'code', source)` cells."
