@@ -16,6 +16,9 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     os.environ.setdefault('NAFP_NO_PROGRESS', '1')
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    # pytest-xdist runs one notebook per core: one OpenMP thread each avoids Faiss/BLAS
+    # threads spinning against each other (oversubscription slows Faiss by orders of magnitude)
+    os.environ.setdefault('OMP_NUM_THREADS', '1')
     if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
 
 def _eligible(p:Path)->bool:

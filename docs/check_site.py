@@ -59,10 +59,10 @@ def check_site(site:Path, shots:Path|None=None, browser=None)->dict:
     taken = []
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
-        api = [p for p in ps if p.parent == site and p.name != 'index.html']
+        api = sorted((p for p in ps if p.parent == site and p.name != 'index.html'), key=lambda p: -p.read_text().count('<h3 id='))
         for name, p in (('index', site/'index.html'), ('api', api[0] if api else None), ('plotly', plotly[0] if plotly else None)):
             if p is None or not p.exists(): continue
-            png = shots/f'{name}.png'; screenshot(browser, p, png); taken.append(png)
+            png = shots/f'{name}.png'; screenshot(browser, p, png, size='1280,6000' if name == 'plotly' else '1280,1400'); taken.append(png)
     return dict(pages=ps, plotly_pages=plotly, errors=errors, shots=taken)
 
 def main(argv=None):

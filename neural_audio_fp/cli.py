@@ -23,6 +23,7 @@ COMMANDS = {
     'train': ('neural_audio_fp.train', 'train_cmd', 'Train a fingerprinter, or resume run NAME from its latest (or INDEX-th) checkpoint'),
 
     # -- generation, search, evaluation
+    'generate': ('neural_audio_fp.generate', 'generate_cmd', 'Fingerprint the test DB, its queries and the dummy DB (or a folder) with a checkpoint'),
     'evaluate': ('neural_audio_fp.evaluate', 'evaluate_cmd', 'Top-1/3/10 and song-level hit rates of sequence search per query length'),
 
     # -- fingerprint database, identification
@@ -34,6 +35,7 @@ COMMANDS = {
     'identify': ('neural_audio_fp.identify_cli', 'identify_cmd', 'Identify recordings against a fingerprint database'),
 
     # -- demo
+    'demo': ('neural_audio_fp.demo', 'demo_cmd', 'Run the whole system on a small offline corpus: corpus, model, fingerprints, hit rates, identification'),
 
 }
 

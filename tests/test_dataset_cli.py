@@ -18,10 +18,10 @@ def test_dataset_build_then_check(tmp_path):
     r = nafp('dataset', 'check', str(root))
     assert r.returncode == 0 and 'OK' in r.stdout, r.stdout + r.stderr
     # damage one file: the check names it and fails with exit code 2
-    (root/'aug/ir/0001.wav').write_bytes(b'not audio')
+    (root/'aug/ir/tr/0000.wav').write_bytes(b'not audio')
     r = nafp('dataset', 'check', str(root))
     assert r.returncode == 2, r.stdout
-    assert 'aug/ir/0001.wav' in r.stdout and 'unreadable' in r.stdout and 'problem' in r.stderr
+    assert 'aug/ir/tr/0000.wav' in r.stdout and 'unreadable' in r.stdout and 'problem' in r.stderr
     assert 'Traceback' not in r.stderr
 
 def test_dataset_check_missing_folder(tmp_path):

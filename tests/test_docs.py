@@ -10,7 +10,7 @@ def _load(name):
     mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
     return mod
 
-build, check_site = _load('build'), _load('check_site')
+build, check_site = _load('docsite'), _load('check_site')
 
 def write_nb(path:Path, *cells):
     "A notebook of `('md'|'code', source)` cells."
@@ -24,7 +24,8 @@ def write_nb(path:Path, *cells):
 
 def demo_nbs(root:Path)->Path:
     nbs = root/'nbs'
-    write_nb(nbs/'index.ipynb', ('md', '# demo\n> The home page.'), ('md', 'Read [the plots](01_plots.ipynb#a-figure).'))
+    write_nb(nbs/'index.ipynb', ('md', '# demo\n> The home page.'),
+             ('md', 'Read [the plots](01_plots.ipynb#a-figure) and [the index](02_index.ipynb).'))
     write_nb(nbs/'01_plots.ipynb',
              ('md', '# Plots\n> A chapter with a figure.'),
              ('code', '#| hide\nimport numpy as np\nimport plotly.graph_objects as go\nSECRET = "hidden-cell-text"'),
@@ -32,7 +33,10 @@ def demo_nbs(root:Path)->Path:
              ('code', 'go.Figure(go.Scatter(x=np.arange(5), y=np.arange(5)**2))'),
              ('code', '#| export\ndef double(x:int # a number\n          )->int:\n    "Twice `x`."\n    return 2*x'),
              ('code', 'print("result", double(21))'),
-             ('code', '#| slow\nprint("slow-cell-" + "output")'))
+             ('code', '#| slow\nprint("slow-cell-" + "output")'),
+             ('code', 'import ipywidgets\nipywidgets.IntSlider()'))
+    write_nb(nbs/'02_index.ipynb', ('md', '# Index\n> A chapter whose nbdev page name is the home page\'s.'),
+             ('md', 'Back to [the plots](01_plots.ipynb).'))
     write_nb(nbs/'tutorials'/'quick.ipynb',
              ('md', '# Quick tour\n> A tutorial.'),
              ('code', '#| tutorial\nraise RuntimeError("tutorial cells are not executed in the docs")'))
@@ -41,7 +45,7 @@ def demo_nbs(root:Path)->Path:
 def test_demo_site(tmp_path):
     nbs, out = demo_nbs(tmp_path), tmp_path/'site'
     entries = build.build_site(out, nbs=nbs)
-    assert {e['page'] for e in entries} == {'index.md', 'plots.md', 'tutorials/quick.md'}
+    assert {e['page'] for e in entries} == {'index.md', 'plots.md', '02_index.md', 'tutorials/quick.md'}
     for p in ('index.html', 'plots.html', 'tutorials/quick.html', 'assets/plotly.min.js', '.nojekyll'): assert (out/p).exists(), p
     plots = (out/'plots.html').read_text()
     assert 'plotly-graph-div' in plots and 'assets/plotly.min.js' in plots         # figure rendered from its JSON
@@ -49,11 +53,14 @@ def test_demo_site(tmp_path):
     assert 'result 42' in plots                                                     # outputs of executed cells
     assert 'hidden-cell-text' not in plots and 'return 2*x' not in plots            # #| hide and #| export sources
     assert 'slow-cell-' in plots and 'slow-cell-output' not in plots                # flagged cell shown, not run
-    assert 'href="index.html"' in plots and 'href="plots.html#a-figure"' in (out/'index.html').read_text()
+    assert 'Interactive widget' in plots                                            # widgets need a kernel
+    home = (out/'index.html').read_text()
+    assert 'href="index.html"' in plots and 'href="plots.html#a-figure"' in home and 'href="02_index.html"' in home
+    assert '<h1 id="demo">demo</h1>' in home or 'The home page' in home
     assert 'tutorial cells are not executed' in (out/'tutorials'/'quick.html').read_text()
     if not check_site.find_browser(): pytest.skip('no Chromium: the browser check is skipped')
     r = check_site.check_site(out)
-    assert r['errors'] == [] and len(r['pages']) == 3 and len(r['plotly_pages']) == 1
+    assert r['errors'] == [] and len(r['pages']) == 4 and len(r['plotly_pages']) == 1
 
 @pytest.mark.parametrize('cells,msg', [
     ([('md', 'see [x](02_nope.ipynb)')], 'nope.md'),
