@@ -74,6 +74,7 @@ def main(argv:list=None, # arguments after `nafp` (default: `sys.argv[1:]`)
     if argv[0] == '--version':
         from neural_audio_fp import __version__; print(__version__); return 0
     name, rest = _find(argv)
+    rest = ['--config' if a == '-c' else a for a in rest]  # the original's `-c CONFIG`
     if name is None:
         print(f"nafp: unknown command {' '.join(argv[:2])!r}\n\n{_usage()}", file=sys.stderr); return 2
     mod, fn, _ = COMMANDS[name]
