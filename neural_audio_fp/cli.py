@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #4c4b66bd
 from __future__ import annotations
-import sys, importlib, logging
+import os, sys, importlib, logging
 from fastcore.script import call_parse, anno_parser
 from .core import NafpError, setup_logging
 
@@ -74,10 +74,12 @@ def main(argv:list=None, # arguments after `nafp` (default: `sys.argv[1:]`)
     if argv[0] == '--version':
         from neural_audio_fp import __version__; print(__version__); return 0
     name, rest = _find(argv)
+    rest = ['--config' if a == '-c' else a for a in rest]  # the original's `-c CONFIG`
     if name is None:
         print(f"nafp: unknown command {' '.join(argv[:2])!r}\n\n{_usage()}", file=sys.stderr); return 2
     mod, fn, _ = COMMANDS[name]
     setup_logging(logging.INFO)
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # a command-line tool: keep TensorFlow's C++ start-up chatter out
     func = getattr(importlib.import_module(mod), fn)
     func = getattr(func, '__wrapped__', func)  # the plain function under `call_parse`
     try:
