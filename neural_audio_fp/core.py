@@ -41,6 +41,7 @@ def setup_logging(level:int|str=logging.INFO, # logging level
         h.setFormatter(logging.Formatter('[nafp] %(message)s'))
         h._nafp = True
         logger.addHandler(h)
+    logger.propagate = False  # printed once here, even if something configured the root logger
     logger.setLevel(level)
     return logger
 
