@@ -35,7 +35,7 @@ def page_name(nb:Path, nbs:Path)->Path:
     return _nbpath2html(nb.relative_to(nbs)).with_suffix('.md')
 
 def site_paths(nbs:Path, files=None)->dict:
-    "Site path (str) of each notebook (default: all in `nbs`). Where nbdev's names collide (`21_index` and the home"
+    "Site path (str) of each notebook (default: all in `nbs`). Where nbdev's names collide (a chapter `NN_index` and the home"
     "page `index`), the notebook whose file name is the page name keeps it and the others keep their number prefix."
     files = list_notebooks(nbs) if files is None else files
     by_name = {}
