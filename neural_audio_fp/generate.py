@@ -178,9 +178,10 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG)
     "Fingerprint the test DB, its queries and the dummy DB (or `source`) with checkpoint `name`; {output name: path}."
     from neural_audio_fp.train import load_fingerprinter, embed
     from neural_audio_fp.audio import list_audio
-    from neural_audio_fp.config import split_dir
+    from neural_audio_fp.config import split_dir, save_config
     embedder, cfg, index = load_fingerprinter(name, index, cfg=cfg, log_root=cfg.dir.log_root_dir)
     out, m = emb_dir(output or cfg.dir.output_root_dir, name, index), cfg.model
+    out.mkdir(parents=True, exist_ok=True); save_config(cfg, out/'config.yaml')  # the config used, beside the outputs
     fn = lambda x: embed(embedder, x, cfg.bsz.ts_batch_sz)
     kw = dict(sr=m.fs, dur=m.dur, hop=m.hop, tracks_per_part=tracks_per_part, overwrite=overwrite)
     key = dict(name=name, index=index, model=dataclasses.asdict(m))
