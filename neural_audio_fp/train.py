@@ -162,6 +162,9 @@ def train(cfg:Config|str|dict, # configuration (preset name, YAML path, dict or 
     if cfg.loss.loss_mode == 'OnlineTripletLoss' and strategy.num_replicas_in_sync > 1:
         raise ConfigError("LOSS.LOSS_MODE: OnlineTripletLoss needs all replicas of an anchor on one device; train it on one GPU (CUDA_VISIBLE_DEVICES=0)")
     policy = select_precision(tc.mixed_precision)
+    n_gpu = len(tf.config.list_physical_devices('GPU'))
+    log.info(f"training on {n_gpu} GPU(s), {strategy.num_replicas_in_sync} replica(s), {policy}" if n_gpu else
+             f"no GPU visible: training on the CPU ({policy})")
     prev_policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(policy)
     try:
