@@ -40,8 +40,8 @@ def demo_model(cfg, # demo configuration (`demo_config`)
         return install_pretrained('tiny', cfg.dir.log_root_dir)
     from neural_audio_fp.config import load_config
     from neural_audio_fp.train import train as train_fn
-    # the recipe of the shipped weights: Adam at 1e-4 (the `tiny` preset's rate; 1e-3 collapses to a constant fingerprint)
-    tc = load_config(cfg, {'TRAIN.SEED': seed, 'TRAIN.LR': 1e-4, 'TRAIN.MINI_TEST_IN_TRAIN': False,
+    # the recipe of the shipped weights: the `tiny` preset (Adam at 1e-4), no mini-search between epochs
+    tc = load_config(cfg, {'TRAIN.SEED': seed, 'TRAIN.MINI_TEST_IN_TRAIN': False,
                            'TRAIN.STEPS_PER_EPOCH': steps_per_epoch})
     h = train_fn(tc, 'tiny', max_epoch=train_epochs)
     return 'tiny', int(h['epoch'][-1]) if h['epoch'] else train_epochs
