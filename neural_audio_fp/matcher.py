@@ -82,21 +82,22 @@ def sequence_scores(q:np.ndarray, # (B, L, d) query fingerprints
     "Mean inner product of each query with the L stored rows from each candidate: (B, C), -inf for none."
     B, L, d = q.shape; C = cand.shape[1]; N = len(store)
     S = np.full((B, C), -np.inf, np.float32)
-    step = max(1, chunk // max(1, L * C))
+    step, ar = max(1, chunk // max(1, L * C)), np.arange(L)[None, :, None]
     for b0 in range(0, B, step):
         c = cand[b0:b0+step]; n = len(c)
         if not (c >= 0).any(): continue
-        rows = c[:, None, :] + np.arange(L)[None, :, None]                 # (n, L, C)
-        ok = (c[:, None, :] >= 0) & (rows < N)
+        rows = np.where(c[:, None, :] >= 0, c[:, None, :] + ar, -1)       # (n, L, C) stored row, -1: none
+        if boundary == 'partial': rows[rows >= N] = -1                     # rows past the DB end do not exist
+        flat = rows.reshape(n*L, C)
         x = np.ascontiguousarray(q[b0:b0+step], np.float32).reshape(n*L, d)
-        tot = np.zeros((n, L, C), np.float32)
-        for a, off in zip(store.arrays, store.offsets[:-1]):
-            inp = ok & (rows >= off) & (rows < off + len(a))
-            if not inp.any(): continue
-            ids = np.where(inp, rows - off, -1).reshape(n*L, C)
-            tot += np.where(inp, _ip_by_idx(x, a, ids).reshape(n, L, C), 0)
-        cnt = ok.sum(1)                                                    # rows that exist per candidate
-        s = tot.sum(1) / np.maximum(cnt, 1)
+        ip = None
+        for a, off in zip(store.arrays, store.offsets[:-1]):             # one Faiss call per stored array
+            ids = flat - off if off else flat.copy()                       # rows of earlier arrays turn negative
+            ids[ids >= len(a)] = -1                                        # rows of later arrays too
+            part = _ip_by_idx(x, a, ids)                                   # -inf where ids < 0
+            ip = part if ip is None else np.maximum(ip, part, out=ip)
+        ok = rows >= 0
+        s = np.where(ok, ip.reshape(n, L, C), 0).sum(1) / np.maximum(ok.sum(1), 1)
         S[b0:b0+step] = np.where(c >= 0, s, -np.inf)
     return S
 
