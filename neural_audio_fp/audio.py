@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_audio.ipynb #0b7265e3
 from __future__ import annotations
-import warnings
+import io, warnings
 from pathlib import Path
 from typing import Iterable, Iterator, Literal
 import numpy as np
@@ -16,7 +16,7 @@ log = get_logger(__name__.split('.')[-1])
 
 # %% auto #0
 __all__ = ['log', 'AUDIO_EXTS', 'list_audio', 'resample', 'load_audio', 'n_segments', 'segment', 'scan_audio', 'write_wav',
-           'audio_dataset']
+           'wav_bytes', 'audio_dataset']
 
 # %% ../nbs/02_audio.ipynb #c2047cb4
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')
@@ -111,8 +111,18 @@ def write_wav(path:str|Path, # output .wav path (parent folders are created)
     "Write `x` as 16-bit PCM mono WAV, atomically."
     x = np.asarray(x, np.float32)
     if x.ndim != 1: raise AudioError(f"{path}: write_wav wants mono audio (n,), got shape {x.shape}; downmix first")
-    with atomic_path(path) as tmp: sf.write(str(tmp), np.clip(x, -1, 1), sr, subtype='PCM_16', format='WAV')
+    with atomic_path(path) as tmp: sf.write(str(tmp), _pcm16_range(x), sr, subtype='PCM_16', format='WAV')
     return Path(path)
+
+def _pcm16_range(x): return np.clip(x, -1, 32767 / 32768)  # +1.0 would overflow a 16-bit sample
+
+def wav_bytes(x:np.ndarray, # mono audio
+              sr:int=8000, # sample rate
+             )->bytes:
+    "16-bit PCM WAV bytes of `x`, scaled down if its peak exceeds 1 (for on-demand notebook players)."
+    x = np.asarray(x, np.float32); x = x / max(1., float(np.abs(x).max(initial=0.)))
+    b = io.BytesIO(); sf.write(b, _pcm16_range(x), sr, format='WAV', subtype='PCM_16')
+    return b.getvalue()
 
 # %% ../nbs/02_audio.ipynb #32ab4c5c
 def _tfio_ok(files)->bool:

@@ -4,15 +4,13 @@
 
 # %% ../nbs/07_augwidget.ipynb #eb9795f5
 from __future__ import annotations
-import io
 from pathlib import Path
 import numpy as np
-import soundfile as sf
 import ipywidgets as W
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from .core import DataError
-from .audio import list_audio, load_audio, n_segments
+from .audio import list_audio, load_audio, n_segments, wav_bytes
 from .augment import load_clips, mix_noise, apply_ir
 
 # %% auto #0
@@ -31,10 +29,6 @@ def logmel(x:np.ndarray, # mono segment (n,)
     return np.maximum(L - L.max(), -dyn_range).astype(np.float32)
 
 # %% ../nbs/07_augwidget.ipynb #f908c17e
-def _wav_bytes(x, sr):
-    "16-bit WAV bytes of `x`, scaled down if its peak exceeds 1."
-    b = io.BytesIO(); sf.write(b, x/max(1., np.abs(x).max()), sr, format='WAV', subtype='PCM_16'); return b.getvalue()
-
 class AugExplorer:
     "Widget: clean vs degraded 1 s segment of a track (audio players + log-mel heatmaps side by side)."
     def __init__(self, files:list, # music tracks
@@ -83,7 +77,7 @@ class AugExplorer:
     def update(self):
         "Recompute the excerpts, players and spectrograms."
         x, y = self.segments()
-        self.clean_audio.value, self.deg_audio.value = _wav_bytes(x, self.sr), _wav_bytes(y, self.sr)
+        self.clean_audio.value, self.deg_audio.value = wav_bytes(x, self.sr), wav_bytes(y, self.sr)
         self.fig.data[0].z, self.fig.data[1].z = logmel(x, self.sr), logmel(y, self.sr)
         self.out.clear_output(wait=True)
         with self.out: self.fig.show(renderer=self.renderer)

@@ -36,12 +36,9 @@ def split_dirname(split:str, # one of `SPLITS`
 
 # %% ../nbs/04_corpus.ipynb #c43c4f01
 def write_wav16(path:str|Path, x:np.ndarray, sr:int=8000)->str:
-    "Write `x` as 16-bit PCM mono WAV atomically; return the file's SHA-256."
-    import soundfile as sf
-    with atomic_path(path) as tmp:
-        sf.write(tmp, np.clip(x, -1, 32767 / 32768), sr, subtype='PCM_16', format='WAV')
-        digest = sha256(tmp)
-    return digest
+    "Write `x` as 16-bit PCM mono WAV atomically (`audio.write_wav`); return the file's SHA-256."
+    from neural_audio_fp.audio import write_wav
+    return sha256(write_wav(path, x, sr))
 
 def sha256(path:str|Path)->str:
     "SHA-256 hex digest of a file."

@@ -4,18 +4,18 @@
 
 # %% ../nbs/33_hitwidget.ipynb #43752955
 from __future__ import annotations
-import io
 from pathlib import Path
 import numpy as np
 import ipywidgets as W
 import plotly.graph_objects as go
 from .core import get_logger
 from .db import FingerprintDB
+from .audio import wav_bytes
 
 log = get_logger('hitwidget')
 
 # %% auto #0
-__all__ = ['log', 'alignment_curves', 'wav_bytes', 'HitViewer']
+__all__ = ['log', 'alignment_curves', 'HitViewer']
 
 # %% ../nbs/33_hitwidget.ipynb #e84c1810
 def alignment_curves(db:FingerprintDB, # database the hits come from
@@ -30,14 +30,6 @@ def alignment_curves(db:FingerprintDB, # database the hits come from
         ok = (rel >= 0) & (rel < t['n_rows'])
         out[h, ok] = np.einsum('ld,ld->l', q[ok], np.asarray(db.vectors[t['row0'] + rel[ok]]))
     return out
-
-def wav_bytes(x:np.ndarray, # mono audio
-              sr:int=8000, # sample rate
-             )->bytes:
-    "16-bit PCM WAV bytes of `x` (for an on-demand `ipywidgets.Audio`)."
-    b = io.BytesIO(); import soundfile as sf
-    sf.write(b, np.clip(np.asarray(x, np.float32), -1, 1), sr, format='WAV', subtype='PCM_16')
-    return b.getvalue()
 
 # %% ../nbs/33_hitwidget.ipynb #f3d0b8ce
 def _spectrogram(x:np.ndarray, sr:int, title:str)->go.Figure:
