@@ -104,6 +104,23 @@ class TdAugCfg:
     val_speech_aug:bool=False # mix in speech (validation)
     ts_speech_aug:bool=False # mix in speech (test)
     offset_margin:float=.4 # max replica time offset, as a fraction of the hop (0.4 x 0.5 s = 0.2 s)
+    tr_speed_p:float=0. # probability of a speed change (pitch and tempo) per replica-bank version (train)
+    tr_speed:list=field(default_factory=lambda: [.94,1.06]) # speed factor range
+    tr_stretch_p:float=0. # probability of a time-stretch keeping the pitch, per bank version (train)
+    tr_stretch:list=field(default_factory=lambda: [.95,1.05]) # tempo factor range
+    tr_codec_p:float=0. # probability of a lossy codec round trip, per bank version (train)
+    tr_codecs:list=field(default_factory=lambda: ['mp3','vorbis','opus']) # codecs, drawn uniformly
+    tr_codec_level:list=field(default_factory=lambda: [.5,1.]) # libsndfile compression level range (1: lowest bitrate)
+    tr_eq_p:float=0. # probability of band-limiting / EQ per replica (train)
+    tr_eq_low:list=field(default_factory=lambda: [100.,500.]) # high-pass edge range (Hz)
+    tr_eq_high:list=field(default_factory=lambda: [2500.,4000.]) # low-pass edge range (Hz)
+    tr_eq_tilt:list=field(default_factory=lambda: [-3.,3.]) # spectral tilt range (dB per octave)
+    tr_eq_peak:list=field(default_factory=lambda: [-9.,9.]) # peaking-bell gain range (dB)
+    tr_comp_p:float=0. # probability of dynamic-range compression per replica (train)
+    tr_comp_threshold:list=field(default_factory=lambda: [-30.,-10.]) # threshold range (dB re the segment peak)
+    tr_comp_ratio:list=field(default_factory=lambda: [2.,8.]) # compression ratio range
+    tr_bank_k:int=4 # degraded versions per training track in the replica bank (speed, stretch, codec)
+    bank_dir:Optional[str]=None # replica-bank folder (None: `cache/` under DIR.LOG_ROOT_DIR)
 
 @dataclass
 class SpecAugCfg:
@@ -169,6 +186,30 @@ def _check_value(key, v, tp):
 _SPECAUG_OPS = ('cutout','horizontal','vertical')
 _HOLE_FILLS = ('zeros','min','random')
 
+_CODECS = ('mp3','vorbis','opus')
+
+def _check_range(key, r, lo=-float('inf'), hi=float('inf')):
+    "Raise `ConfigError` unless `r` is [low, high] with lo <= low <= high <= hi."
+    ok = isinstance(r, list) and len(r)==2 and all(isinstance(v,(int,float)) and not isinstance(v,bool) for v in r)
+    if not (ok and lo <= r[0] <= r[1] <= hi): raise ConfigError(f"TD_AUG.{key}: expected [low, high] with {lo} <= low <= high <= {hi}, got {r}")
+
+def _check_real_aug(td, fs):
+    "Check the real-query degradation keys of `TD_AUG` (`TR_SPEED*` ... `TR_BANK_K`)."
+    for k in ('speed','stretch','codec','eq','comp'):
+        p = getattr(td, f'tr_{k}_p')
+        if not 0 <= p <= 1: raise ConfigError(f"TD_AUG.TR_{k.upper()}_P: expected a probability in [0, 1], got {p}")
+    _check_range('TR_SPEED', td.tr_speed, .5, 2); _check_range('TR_STRETCH', td.tr_stretch, .5, 2)
+    _check_range('TR_CODEC_LEVEL', td.tr_codec_level, 0, 1)
+    bad = [c for c in td.tr_codecs if c not in _CODECS]
+    if bad or not td.tr_codecs: raise ConfigError(f"TD_AUG.TR_CODECS: {td.tr_codecs} must be a non-empty list of {list(_CODECS)}")
+    _check_range('TR_EQ_LOW', td.tr_eq_low, 0, fs/2); _check_range('TR_EQ_HIGH', td.tr_eq_high, 0, fs/2)
+    if td.tr_eq_low[1] >= td.tr_eq_high[0]: raise ConfigError(f"TD_AUG.TR_EQ_LOW {td.tr_eq_low} must lie below TD_AUG.TR_EQ_HIGH {td.tr_eq_high}")
+    _check_range('TR_EQ_TILT', td.tr_eq_tilt, -12, 12); _check_range('TR_EQ_PEAK', td.tr_eq_peak, -24, 24)
+    _check_range('TR_COMP_THRESHOLD', td.tr_comp_threshold, -60, 0); _check_range('TR_COMP_RATIO', td.tr_comp_ratio, 1, 100)
+    if td.tr_bank_k < 0: raise ConfigError(f"TD_AUG.TR_BANK_K: expected >= 0 versions per track, got {td.tr_bank_k}")
+    if td.tr_bank_k == 0 and max(td.tr_speed_p, td.tr_stretch_p, td.tr_codec_p) > 0:
+        raise ConfigError("TD_AUG.TR_BANK_K is 0 but TR_SPEED_P/TR_STRETCH_P/TR_CODEC_P ask for bank degradations: set TR_BANK_K >= 1 or the probabilities to 0")
+
 def validate(cfg:Config)->Config:
     "Check cross-key constraints of `cfg`; raise `ConfigError` naming the key, else return `cfg`."
     b, m, s = cfg.bsz, cfg.model, cfg.spec_aug
@@ -187,6 +228,7 @@ def validate(cfg:Config)->Config:
     for k in ('tr','val','ts'):
         r = getattr(cfg.td_aug, f'{k}_snr')
         if len(r)!=2 or r[0]>r[1]: raise ConfigError(f"TD_AUG.{k.upper()}_SNR: expected [low, high] in dB, got {r}")
+    _check_real_aug(cfg.td_aug, m.fs)
     return cfg
 
 # %% ../nbs/01_config.ipynb #712c876c

@@ -14,6 +14,8 @@ from .core import AudioError, ConfigError, DataError, get_logger, progress, atom
 from .config import Config, split_dir
 from .audio import list_audio, load_audio, scan_audio, n_segments, segment
 from .augment import load_clips, degrade, shifted_starts, IRBank
+from .realaug import OnlineDegrader
+from .bank import bank_spec, online_degrader, get_bank
 
 log = get_logger(__name__.split('.')[-1])
 
@@ -129,18 +131,21 @@ def make_replicas(x:np.ndarray, # clean windows (n, win)
                   mat:dict, # from `aug_material`
                   snr:list, # SNR range (dB)
                   rng:np.random.Generator, # random source
+                  online:OnlineDegrader=None, # EQ / compression after noise and IR (training replicas)
+                  sr:int=8000, # sample rate (for `online`)
                  )->np.ndarray:
-    "Degrade `x` with fresh noise/speech windows drawn anywhere in their folders (see `degrade`)."
+    "Degrade `x` with fresh noise/speech windows drawn anywhere in their folders (see `degrade`), then `online`."
     n, win = x.shape
     bg = mat['bg'].draw(n, win, rng) if mat['bg'] is not None else None
     sp = mat['speech'].draw(n, win, rng) if mat['speech'] is not None else None
-    return degrade(x, bg, mat['ir'], snr, rng, bg is not None, mat['ir'] is not None, sp)
+    y = degrade(x, bg, mat['ir'], snr, rng, bg is not None, mat['ir'] is not None, sp)
+    return online(y, rng, sr) if online is not None and online.active else y
 
 def train_dataset(cfg:Config, # configuration (DIR, DATA_SEL, MODEL.FS/DUR/HOP, BSZ, TD_AUG, DEVICE)
                   split:Literal['train','val']='train', # which folder and TD_AUG/BSZ keys
                   seed:int=None, # seed of order, shifts and degradations (None: random)
                   epoch:int=0, # epoch number, mixed into the seed (a new order every epoch)
-                  cache_dir:str|Path=None, # memory-map decoded tracks here (see `TrackStore`)
+                  cache_dir:str|Path=None, # memory-map decoded tracks (and the replica bank) here (see `TrackStore`)
                  )->tf.data.Dataset:
     "Batches `(anchors (n_anchor, win), replicas (n_anchor*n_pos, win))`, replica k made from anchor k % n_anchor."
     pre, na, npos = _split_keys(cfg, split)
@@ -151,6 +156,10 @@ def train_dataset(cfg:Config, # configuration (DIR, DATA_SEL, MODEL.FS/DUR/HOP, 
     n_batch = len(tr)//na
     if n_batch == 0: raise DataError(f"{split_dir(cfg, split)}: {len(tr)} segments, fewer than one batch of {na} anchors; add tracks or lower BSZ")
     mat, snr = aug_material(cfg, pre), getattr(td, f'{pre}_snr')
+    bank = online = None
+    if split == 'train':       # real-query degradations: TD_AUG.TR_SPEED* ... TR_COMP* (see `neural_audio_fp.bank`)
+        spec, online = bank_spec(td, cfg.train.seed), online_degrader(td)
+        if spec.active: bank = get_bank(store, spec, cache_dir or td.bank_dir or Path(cfg.dir.log_root_dir)/'cache')
     margin = int(round(td.offset_margin*m.hop*sr))
     seed = int(np.random.SeedSequence().entropy % 2**31) if seed is None else seed
     order = np.random.default_rng([seed, epoch]).permutation(len(tr))[:n_batch*na]
@@ -160,7 +169,8 @@ def train_dataset(cfg:Config, # configuration (DIR, DATA_SEL, MODEL.FS/DUR/HOP, 
         a_tr, a_st = tr[i], st[i]
         r_tr = np.tile(a_tr, npos)
         r_st = shifted_starts(np.tile(a_st, npos), store.lengths[r_tr], win, margin, rng)
-        reps = make_replicas(store.gather(r_tr, r_st, win), mat, snr, rng)
+        clean = bank.gather(r_tr, r_st, win, rng) if bank is not None else store.gather(r_tr, r_st, win)
+        reps = make_replicas(clean, mat, snr, rng, online, sr)
         return store.gather(a_tr, a_st, win), reps
     def tf_make(b):
         a, r = tf.numpy_function(make, [b], (tf.float32, tf.float32))
