@@ -1,8 +1,10 @@
-"""Training pairs/s of `neural_audio_fp.data.train_dataset` on 2 CPU cores, for the `tiny` and
-`default` batch sizes, next to the encoder's training samples/s when `neural_audio_fp.model`
-is available (the pipeline must be the faster of the two).
+"""Training pairs/s of `neural_audio_fp.data.train_dataset` on 2 CPU cores, for the `tiny`,
+`tiny_real` (real-query degradations: replica bank + online EQ/compression) and `default`
+presets, next to the encoder's training samples/s when `neural_audio_fp.model` is available
+(the pipeline must be the faster of the two). The replica bank of `tiny_real` is built before
+timing; its build time is reported on its own line.
 
-    python benchmarks/bench_pipeline.py [--n_train 40] [--batches 20] [--steps 3]
+    python benchmarks/bench_pipeline.py [--n_train 40] [--batches 20] [--steps 3] [--presets tiny,tiny_real,default]
 """
 import argparse, os, shutil, tempfile, time
 from pathlib import Path
@@ -36,6 +38,20 @@ def pipeline_rate(cfg, n_batches:int)->float:
         n += len(r)
     return n/(time.perf_counter() - t0)
 
+def bank_build(cfg):
+    "Build the replica bank of `cfg` (when its TD_AUG asks for one) and print its build time and size."
+    from neural_audio_fp.bank import bank_spec, get_bank
+    from neural_audio_fp.data import get_store
+    from neural_audio_fp.audio import list_audio
+    from neural_audio_fp.config import split_dir
+    spec = bank_spec(cfg.td_aug, cfg.train.seed)
+    if not spec.active: return
+    m = cfg.model; store = get_store(list_audio(split_dir(cfg, 'train')), m.fs, m.dur)
+    t0 = time.perf_counter(); bank = get_bank(store, spec, cfg.td_aug.bank_dir)
+    dt, audio_min = time.perf_counter() - t0, store.lengths.sum()/m.fs/60
+    print(f"replica bank: {len(store)} tracks ({audio_min:.1f} min) x {spec.k} versions, {bank.lengths.sum()/m.fs/60:.1f} min stored "
+          f"({bank.lengths.sum()*4/2**20:.0f} MiB), built in {dt:.0f} s ({dt/audio_min:.1f} s per minute of training audio)", flush=True)
+
 def encoder_rate(cfg, steps:int):
     "Training samples/s of one train step (embedder forward+backward on anchors+replicas), or None."
     try: from neural_audio_fp.model import build_embedder
@@ -65,6 +81,7 @@ def main():
     ap.add_argument('--n_train', type=int, default=40, help='30 s training tracks in the benchmark corpus')
     ap.add_argument('--batches', type=int, default=20, help='batches timed per preset')
     ap.add_argument('--steps', type=int, default=3, help='encoder train steps timed per preset')
+    ap.add_argument('--presets', default='tiny,tiny_real,default', help='comma-separated presets to time')
     args = ap.parse_args()
     _cores(2)
     os.environ.setdefault('NAFP_NO_PROGRESS', '1'); os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
@@ -75,8 +92,9 @@ def main():
     try:
         t0 = time.perf_counter(); root = _corpus(tmp/'corpus', args.n_train)
         print(f"corpus: {args.n_train} training tracks of 30 s, built in {time.perf_counter() - t0:.0f} s; cores: {len(os.sched_getaffinity(0))}")
-        for preset in ('tiny', 'default'):
-            cfg = with_data_root(load_config(preset, overrides={'DEVICE.CPU_N_WORKERS': 2}), root)
+        for preset in args.presets.split(','):
+            cfg = with_data_root(load_config(preset, overrides={'DEVICE.CPU_N_WORKERS': 2, 'TD_AUG.BANK_DIR': str(tmp/'bank')}), root)
+            bank_build(cfg)
             p = pipeline_rate(cfg, args.batches)
             line = f"{preset:8s} batch {cfg.bsz.tr_batch_sz:4d} ({cfg.bsz.tr_n_anchor} anchors): pipeline {p:8.0f} pairs/s"
             e = encoder_rate(cfg, args.steps)
