@@ -187,6 +187,7 @@ _SPECAUG_OPS = ('cutout','horizontal','vertical')
 _HOLE_FILLS = ('zeros','min','random')
 
 _CODECS = ('mp3','vorbis','opus')
+_CODEC_RATES = {'opus': (8000,12000,16000,24000,48000), 'mp3': (8000,11025,12000,16000,22050,24000,32000,44100,48000)}
 
 def _check_range(key, r, lo=-float('inf'), hi=float('inf')):
     "Raise `ConfigError` unless `r` is [low, high] with lo <= low <= high <= hi."
@@ -202,6 +203,8 @@ def _check_real_aug(td, fs):
     _check_range('TR_CODEC_LEVEL', td.tr_codec_level, 0, 1)
     bad = [c for c in td.tr_codecs if c not in _CODECS]
     if bad or not td.tr_codecs: raise ConfigError(f"TD_AUG.TR_CODECS: {td.tr_codecs} must be a non-empty list of {list(_CODECS)}")
+    for k in (td.tr_codecs if td.tr_codec_p > 0 else []):
+        if fs not in _CODEC_RATES.get(k, (fs,)): raise ConfigError(f"TD_AUG.TR_CODECS: {k} cannot encode MODEL.FS={fs} Hz (it takes {list(_CODEC_RATES[k])}): drop it from TR_CODECS")
     _check_range('TR_EQ_LOW', td.tr_eq_low, 0, fs/2); _check_range('TR_EQ_HIGH', td.tr_eq_high, 0, fs/2)
     if td.tr_eq_low[1] >= td.tr_eq_high[0]: raise ConfigError(f"TD_AUG.TR_EQ_LOW {td.tr_eq_low} must lie below TD_AUG.TR_EQ_HIGH {td.tr_eq_high}")
     _check_range('TR_EQ_TILT', td.tr_eq_tilt, -12, 12); _check_range('TR_EQ_PEAK', td.tr_eq_peak, -24, 24)
