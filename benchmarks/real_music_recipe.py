@@ -113,7 +113,7 @@ def link_all(files:list, folder:Path):
 
 
 def table(work:Path, corpus:Path, found:dict):
-    "(e) Per package: files found, music picked / kept, duplicates, minutes kept, noise kept, split, licence."
+    "(e) Per package: files found, music picked / kept, music duplicates dropped, minutes kept, noise kept, split, licence."
     man = json.loads((corpus/'manifest.json').read_text())
     kept = defaultdict(lambda: [0, 0., 0]); lic = {}
     for f in man['files'].values():
@@ -121,8 +121,10 @@ def table(work:Path, corpus:Path, found:dict):
         k = kept[f['package']]; lic[f['package']] = f.get('licence', '?')
         if f['kind'] == 'music': k[0] += 1; k[1] += f['duration'] / 60
         else: k[2] += 1
+    from neural_audio_fp.realmusic import debian_licence
+    for pkg in PACKAGES: lic.setdefault(pkg, debian_licence(work/'x'/pkg/'usr').get('licence', '-'))
     dropped = defaultdict(int)
-    for d in man.get('real', {}).get('dropped', []): dropped[d['package']] += 1
+    for d in man.get('real', {}).get('dropped', []): dropped[d['package']] += d['kind'] == 'music'
     print(f"\n{'package':32} {'split':5} {'files':>5} {'music':>5} {'kept':>4} {'dups':>4} {'min':>6} {'noise':>5}  licence")
     for pkg in PACKAGES:
         n_files, n_music, n_noise = found[pkg]
