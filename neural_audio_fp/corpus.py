@@ -9,16 +9,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from fastcore.script import call_parse
+from fastcore.script import call_parse, Param
 from .core import DataError, ConfigError, get_logger, atomic_path, progress
 from .scores import COLLECTIONS, plan_tracks, random_arrangement, render_track, normalise
 
 log = get_logger('corpus')
 
 # %% auto #0
-__all__ = ['log', 'SPLITS', 'MANIFEST', 'FOLDERS', 'split_dirname', 'write_wav16', 'sha256', 'degrade_track', 'corpus_tasks',
-           'load_manifest', 'build_corpus', 'make_test_corpus', 'CorpusReport', 'check_corpus', 'dataset_build_cmd',
-           'dataset_check_cmd']
+__all__ = ['log', 'SPLITS', 'MANIFEST', 'STAGE', 'FOLDERS', 'split_dirname', 'write_wav16', 'sha256', 'degrade_track',
+           'corpus_tasks', 'load_manifest', 'build_corpus', 'real_tasks', 'make_test_corpus', 'CorpusReport',
+           'check_corpus', 'real_summary', 'dataset_build_cmd', 'dataset_check_cmd']
 
 # %% ../nbs/04_corpus.ipynb #46550118
 SPLITS = ('train', 'val', 'test', 'dummy')
@@ -63,12 +63,16 @@ def degrade_track(x:np.ndarray, # clean track (n,)
 
 # %% ../nbs/04_corpus.ipynb #68011584
 MANIFEST = 'manifest.json'
-_KIND_SEED = dict(bg=10, ir=11, speech=12, music=20, query=30)
+_KIND_SEED = dict(bg=10, ir=11, speech=12, music=20, query=30, real=40)
 
 def _task(root:str, task:dict)->tuple:
     "Make one file of the corpus; return `(relative path, manifest entry)`."
     from neural_audio_fp import ambience
     kind, rel, sr, seed = task['kind'], task['rel'], task['sr'], [task['seed'], _KIND_SEED[task['kind']], task['i']]
+    if kind == 'real':   # a decoded real recording: copied from the stage folder (`realmusic.plan_real`)
+        import shutil
+        with atomic_path(Path(root) / rel) as tmp: shutil.copyfile(task['stage'], tmp)
+        return rel, dict(task['meta'], sha256=sha256(Path(root) / rel))
     if kind == 'bg': x, meta = ambience.bg_clip(task['dur'], seed, sr); meta = dict(layers=meta)
     elif kind == 'ir': x, meta = ambience.room_ir(seed, sr, task['dur'])
     elif kind == 'speech': x, meta = ambience.speech(task['dur'], np.random.default_rng(seed), sr), dict(engine='espeak-ng')
@@ -93,7 +97,9 @@ def _aug_rel(kind:str, i:int, n:int)->str:
     return f'aug/{kind}/tr/{i:04d}.wav' if i < n - n_ts else f'aug/{kind}/ts/{i - (n - n_ts):04d}.wav'
 
 def corpus_tasks(sizes:dict, n_bg:int, n_ir:int, n_speech:int, seed:int, dur:float, sr:int,
-                 bg_dur:float, ir_dur:float, snr_range:tuple, collections:dict=None)->tuple[list, list]:
+                 bg_dur:float, ir_dur:float, snr_range:tuple, collections:dict=None,
+                 folders:dict=None, # {split: music folder} when real tracks change the counts in the names
+                )->tuple[list, list]:
     "The tasks of a build: `(first, queries)`, queries needing the test db tracks of the first list."
     base = dict(seed=seed, sr=sr)
     first = [dict(base, kind='bg', i=i, rel=_aug_rel('bg', i, n_bg), dur=bg_dur) for i in range(n_bg)]
@@ -101,7 +107,7 @@ def corpus_tasks(sizes:dict, n_bg:int, n_ir:int, n_speech:int, seed:int, dur:flo
     first += [dict(base, kind='speech', i=i, rel=f'aug/speech/{i:04d}.wav', dur=bg_dur) for i in range(n_speech)]
     queries = []
     for s, tracks in plan_tracks(sizes, seed, collections).items():
-        folder = 'music/' + split_dirname(s, sizes[s], dur) + ('/db' if s == 'test' else '')
+        folder = (folders or {}).get(s) or 'music/' + split_dirname(s, sizes[s], dur) + ('/db' if s == 'test' else '')
         for i, (c, cids) in enumerate(tracks):
             first.append(dict(base, kind='music', i=i, split=s, rel=f'{folder}/{i:06d}.wav', collection=c, cids=cids, dur=dur))
             if s == 'test':
@@ -125,36 +131,72 @@ def _complete(root:Path, rel:str, entry:dict|None)->bool:
 
 # %% ../nbs/04_corpus.ipynb #f49807f5
 def build_corpus(root:str|Path, # output folder (created; an existing build with the same parameters is resumed)
-                 n_train:int=300, n_val:int=50, n_test:int=50, n_dummy:int=200, # tracks per split
-                 n_bg:int=60, n_ir:int=40, # background clips and impulse responses
+                 n_train:int=300, # synthetic training tracks
+                 n_val:int=50, # synthetic validation tracks
+                 n_test:int=50, # synthetic test tracks (each with a degraded query)
+                 n_dummy:int=200, # synthetic dummy (distractor) tracks
+                 n_bg:int=60, # synthetic background clips (0, or at least 2: training and test parts)
+                 n_ir:int=40, # impulse responses (at least 2)
                  seed:int=0, # everything is derived from this seed
-                 dur:float=30., # track length (s)
-                 bg_dur:float=10., ir_dur:float=1., # noise clip / IR length (s)
+                 dur:float=30., # synthetic track length (s)
+                 bg_dur:float=10., # synthetic noise clip length (s)
+                 ir_dur:float=1., # IR length (s)
                  n_speech:int=None, # speech clips in `aug/speech` (default: 20 if espeak-ng is installed, else 0)
                  snr_range:tuple=(0., 10.), # SNR range of the test queries (dB)
                  workers:int=None, # processes (default: up to 2)
                  collections:dict=None, # {music21 collection: (allotment, weight)} (default: `COLLECTIONS`)
                  sr:int=8000, # sample rate
+                 real:list=None, # real recordings: `(kind, folder, side)` as in `realmusic.plan_real`
+                 real_opts:dict=None, # keyword arguments of `plan_real` (min_dur, min_bg_dur, val_frac, test_frac, bg_test_frac, min_run)
                 )->Path:
     "Build (or resume) an offline corpus in the `neural-audio-fp-dataset` layout under `root`."
     from neural_audio_fp.ambience import espeak_available
     root = Path(root); root.mkdir(parents=True, exist_ok=True)
     if n_speech is None: n_speech = 20 if espeak_available() else 0
     if n_speech and not espeak_available(): raise ConfigError("n_speech > 0 needs the espeak-ng program: install it (apt install espeak-ng) or use n_speech=0")
-    if min(n_train, n_val, n_test, n_dummy) < 1 or n_bg < 2 or n_ir < 2:
-        raise ConfigError(f"every split needs at least 1 track and n_bg, n_ir at least 2 files (training and test parts); got {n_train=}, {n_val=}, {n_test=}, {n_dummy=}, {n_bg=}, {n_ir=}")
+    if min(n_train, n_val, n_test, n_dummy) < 0 or n_bg == 1 or n_bg < 0 or n_ir < 2:
+        raise ConfigError(f"track counts must be >= 0, n_bg 0 or >= 2 (training and test parts) and n_ir >= 2; got {n_train=}, {n_val=}, {n_test=}, {n_dummy=}, {n_bg=}, {n_ir=}")
     sizes = dict(train=n_train, val=n_val, test=n_test, dummy=n_dummy)
     params = dict(sizes=sizes, n_bg=n_bg, n_ir=n_ir, n_speech=n_speech, seed=seed, dur=dur, bg_dur=bg_dur, ir_dur=ir_dur,
                   snr_range=list(snr_range), sr=sr, collections={k: list(v) for k, v in (collections or COLLECTIONS).items()})
+    if real: params['real'] = dict(sources=[list(map(str, s)) for s in real], **(real_opts or {}))
     man = load_manifest(root)
     if man is not None and man.get('params') != params:
         raise DataError(f"{root} holds a corpus built with other parameters ({man.get('params')}); build into an empty folder or delete {root}")
     man = man or dict(format='neural_audio_fp corpus 1', params=params, complete=False, files={})
     man['complete'] = False
-    first, queries = corpus_tasks(sizes, n_bg, n_ir, n_speech, seed, dur, sr, bg_dur, ir_dur, snr_range, collections)
-    workers = workers or min(2, os.cpu_count() or 1)
+    plan, folders, counts = _real_plan(root, real, real_opts, sizes, n_bg, dur, sr, workers)
+    if plan: man['real'] = {k: plan[k] for k in ('dropped', 'short', 'errors')}
+    man['counts'] = counts
+    first, queries = corpus_tasks(sizes, n_bg, n_ir, n_speech, seed, dur, sr, bg_dur, ir_dur, snr_range, collections, folders)
+    if plan:
+        rf, rq = real_tasks(plan, folders, root / STAGE, seed, sr, snr_range, n_test); first += rf; queries += rq
+    _run_phases(root, man, (first, queries), workers or min(2, os.cpu_count() or 1))
+    return root
+
+# %% ../nbs/04_corpus.ipynb #c3a9078c
+STAGE = '.stage'   # decoded real recordings, kept for resuming (safe to delete after a build)
+
+def _real_plan(root, real, real_opts, sizes, n_bg, dur, sr, workers)->tuple:
+    "Decode and plan the real part; `(plan, {split: folder}, {split or bg part: files})`."
+    plan = None
+    if real:
+        from neural_audio_fp.realmusic import plan_real
+        plan = plan_real(real, root / STAGE, sr, workers=workers, **(real_opts or {}))
+    n = lambda kind, s: sum(t['split'] == s for t in plan[kind]) if plan else 0
+    counts = {s: sizes[s] + n('music', s) for s in SPLITS}
+    n_ts = max(1, round(n_bg * .2)) if n_bg else 0
+    counts.update(bg_tr=n_bg - n_ts + n('bg', 'tr'), bg_ts=n_ts + n('bg', 'ts'))
+    if not counts['bg_tr'] or not counts['bg_ts']:
+        raise ConfigError(f"aug/bg would lack its training or test part ({counts['bg_tr']} / {counts['bg_ts']} clips): use n_bg >= 2, or real noise on both sides (--bg with --bg_test_frac > 0, or --test_bg)")
+    if not sum(counts[s] for s in SPLITS): raise ConfigError("no music at all: ask for synthetic tracks (--n_train ...) or give real folders (--music DIR)")
+    folders = {s: 'music/' + split_dirname(s, counts[s], dur) + ('/db' if s == 'test' else '') for s in SPLITS}
+    return plan, folders, counts
+
+def _run_phases(root:Path, man:dict, phases:tuple, workers:int):
+    "Run the tasks not yet complete, phase by phase, saving the manifest as results come in."
     t0 = time.time()
-    for phase in (first, queries):
+    for phase in phases:
         todo = [t for t in phase if not _complete(root, t['rel'], man['files'].get(t['rel']))]
         if not todo: continue
         args = [(str(root), t) for t in todo]
@@ -172,7 +214,26 @@ def build_corpus(root:str|Path, # output folder (created; an existing build with
     man['complete'] = True
     _save_manifest(root, man)
     log.info(f"corpus {root}: {len(man['files'])} files in {time.time() - t0:.1f} s")
-    return root
+
+# %% ../nbs/04_corpus.ipynb #1770a735
+def real_tasks(plan:dict, # from `realmusic.plan_real`
+               folders:dict, # {split: music folder}
+               stage:Path, # its stage folder
+               seed:int, sr:int, snr_range:tuple,
+               n_test:int, # synthetic test tracks (real queries are numbered after them)
+              )->tuple[list, list]:
+    "Copy tasks for the kept real tracks and noise, and the degraded queries of the real test tracks."
+    base, first, queries = dict(seed=seed, sr=sr), [], []
+    meta = lambda t: {k: v for k, v in t.items() if k not in ('stage', 'name')}
+    for t in plan['bg']:
+        first.append(dict(base, kind='real', i=0, rel=f"aug/bg/{t['split']}/{t['name']}", stage=str(stage / f"{t['stage']}.wav"), meta=meta(t)))
+    k = n_test
+    for t in plan['music']:
+        rel = f"{folders[t['split']]}/{t['name']}"
+        first.append(dict(base, kind='real', i=0, rel=rel, stage=str(stage / f"{t['stage']}.wav"), meta=meta(t)))
+        if t['split'] == 'test':
+            queries.append(dict(base, kind='query', i=k, rel=rel.replace('/db/', '/query/'), db=rel, snr_range=list(snr_range))); k += 1
+    return first, queries
 
 # %% ../nbs/04_corpus.ipynb #521b6840
 def make_test_corpus(root:str|Path, n_train:int=8, n_val:int=4, n_test:int=4, n_dummy:int=4,
@@ -213,9 +274,11 @@ def check_corpus(root:str|Path, # corpus folder (ROOT with music/ and aug/)
     man = load_manifest(root)
     if man and not man.get('complete'): rep.problems.append((MANIFEST, 'build did not finish: run `nafp dataset build` again to resume it'))
     files = (man or {}).get('files', {})
-    if min_dur is None: min_dur = (man or {}).get('params', {}).get('dur', 29.)
+    params, counts = (man or {}).get('params', {}), (man or {}).get('counts', {})
+    if min_dur is None: min_dur = min(params.get('dur', 29.), params.get('real', {}).get('min_dur', np.inf))
     lengths = {}
     for key, pat in FOLDERS.items():
+        if counts.get(key.split('_')[0], 1) == 0: continue   # a split this build left empty on purpose
         dirs = sorted(d for d in root.glob(pat) if d.is_dir())
         if len(dirs) != 1:
             rep.problems.append((pat, 'folder missing' if not dirs else f'{len(dirs)} folders match, expected one')); continue
@@ -245,22 +308,61 @@ def check_corpus(root:str|Path, # corpus folder (ROOT with music/ and aug/)
         elif lengths[db] != lengths[rel]: rep.problems.append((rel, f'{lengths[rel]} samples but its db track has {lengths[db]}'))
     return rep
 
+# %% ../nbs/04_corpus.ipynb #0d3ffc00
+def real_summary(root:str|Path)->str:
+    "What the real part of a corpus holds: kept tracks and minutes per package and split, duplicates, skipped files."
+    man = load_manifest(root) or {}
+    files = [f for f in man.get('files', {}).values() if 'source_sha256' in f]
+    if not files: return 'real recordings: none'
+    rows = {}
+    for f in files:
+        r = rows.setdefault((f['kind'], f.get('package', '?'), f['split']), [0, 0.]); r[0] += 1; r[1] += f['duration'] / 60
+    lines = ['real recordings (kind, package, split: files, minutes):']
+    lines += [f"  {k} {p} {s}: {n}, {m:.1f} min" for (k, p, s), (n, m) in sorted(rows.items())]
+    real = man.get('real', {})
+    lines += [f"  duplicate dropped: {d['source']} (shares {d['shared_s']} s with {d['duplicate_of']})" for d in real.get('dropped', [])]
+    sh = real.get('short', [])
+    lines += [f"  skipped as too short: {sum(s['kind'] == 'music' for s in sh)} music, {sum(s['kind'] == 'bg' for s in sh)} noise files"]
+    lines += [f"  undecodable: {e['source']}: {e['error']}" for e in real.get('errors', [])]
+    return '\n'.join(lines)
+
 # %% ../nbs/04_corpus.ipynb #0757a655
+_SIDES = dict(music='hash', val_music='val', test_music='test', train_music='train', bg='hash', test_bg='ts', train_bg='tr')
+
 @call_parse
 def dataset_build_cmd(
-    root:str, # output folder of the corpus
-    n_train:int=300, n_val:int=50, n_test:int=50, n_dummy:int=200, # tracks per split
-    n_bg:int=60, n_ir:int=40, # background noise clips, impulse responses
-    seed:int=0, # random seed (the corpus is a function of the seed and the sizes)
-    dur:float=30., # track length in seconds
+    root:str, # output folder of the corpus (an interrupted build with the same options resumes)
+    n_train:int=300, # synthetic (SoundFont-rendered) training tracks; 0 for none
+    n_val:int=50, # synthetic validation tracks; 0 for none
+    n_test:int=50, # synthetic test tracks (each with a degraded query); 0 for none
+    n_dummy:int=200, # synthetic dummy (distractor) tracks for the test DB; 0 for none
+    n_bg:int=60, # synthetic background noise clips (0, or >= 2: the last fifth goes to aug/bg/ts)
+    n_ir:int=40, # simulated room impulse responses (>= 2: the last fifth goes to aug/ir/ts)
+    seed:int=0, # random seed (the synthetic part is a function of the seed and the sizes)
+    dur:float=30., # synthetic track length in seconds (also the length in the folder names)
     n_speech:int=None, # speech clips in aug/speech (default: 20 if espeak-ng is installed, else none)
     workers:int=None, # worker processes (default: up to 2)
+    music:Param("folder of real music (any depth; wav, flac, ogg, mp3, any rate, stereo is mixed down), split per track by content hash with --val_frac/--test_frac; repeatable", str, action='append')=None,
+    train_music:Param("folder of real music kept whole in the training split; repeatable", str, action='append')=None,
+    val_music:Param("folder of real music kept whole in the validation split; repeatable", str, action='append')=None,
+    test_music:Param("folder of real music kept whole in the held-out test split (db + degraded query); repeatable", str, action='append')=None,
+    bg:Param("folder of real noise recordings, split per file into aug/bg/tr and aug/bg/ts by content hash with --bg_test_frac; repeatable", str, action='append')=None,
+    train_bg:Param("folder of real noise kept whole in aug/bg/tr (training); repeatable", str, action='append')=None,
+    test_bg:Param("folder of real noise kept whole in aug/bg/ts (test queries only); repeatable", str, action='append')=None,
+    val_frac:float=.1, # share of --music tracks drawn into validation
+    test_frac:float=.1, # share of --music tracks drawn into the test split
+    bg_test_frac:float=.2, # share of --bg files drawn into aug/bg/ts
+    min_dur:float=20., # real music shorter than this (s) is skipped and counted
+    min_bg_dur:float=3., # real noise shorter than this (s) is skipped and counted
+    min_run:float=8., # two real tracks sharing this many seconds (or 80% of the shorter) are duplicates: the held-out, else longer, copy is kept
 ):
-    "Build (or resume) the offline benchmark corpus in the neural-audio-fp-dataset layout."
-    t = time.time()
-    root = build_corpus(root, n_train, n_val, n_test, n_dummy, n_bg=n_bg, n_ir=n_ir, seed=seed, dur=dur,
-                        n_speech=n_speech, workers=workers)
-    print(check_corpus(root, checksums=False)); print(f'built in {time.time() - t:.1f} s')
+    "Build (or resume) the benchmark corpus in the neural-audio-fp-dataset layout: synthetic music and noise, plus real recordings."
+    t, loc = time.time(), locals()
+    real = [('bg' if k.endswith('bg') else 'music', d, side) for k, side in _SIDES.items() for d in (loc[k] or [])]
+    opts = dict(min_dur=min_dur, min_bg_dur=min_bg_dur, val_frac=val_frac, test_frac=test_frac, bg_test_frac=bg_test_frac, min_run=min_run)
+    root = build_corpus(root, n_train, n_val, n_test, n_dummy, n_bg=n_bg, n_ir=n_ir, seed=seed, dur=dur, n_speech=n_speech,
+                        workers=workers, real=real or None, real_opts=opts if real else None)
+    print(real_summary(root)); print(check_corpus(root, checksums=False)); print(f'built in {time.time() - t:.1f} s')
 
 @call_parse
 def dataset_check_cmd(

@@ -17,7 +17,7 @@ from .features import get_melspec
 from .model import build_fingerprinter
 from .loss import get_loss
 from .optim import select_strategy, select_precision, make_optimizer, current_lr
-from .checkpoint import ckpt_dir, fit_dir, ckpt_path, load_fingerprinter, embed
+from .checkpoint import ckpt_dir, fit_dir, ckpt_path, load_fingerprinter, embed, init_source
 
 log = get_logger(__name__.split('.')[-1])
 
@@ -150,11 +150,17 @@ def train(cfg:Config|str|dict, # configuration (preset name, YAML path, dict or 
           max_epoch:int=None, # override TRAIN.MAX_EPOCH
           dataset_fn:Callable=None, # f(cfg, split, seed, epoch) -> batches (default: `data.train_dataset`)
           specaug:Callable|bool=True, # SpecAugment on replicas: True (from SPEC_AUG), False, or a layer
+          init_from:str=None, # a NEW run starts from these weights (`checkpoint.init_source`: pretrained-NAME, folder, run)
          )->dict:
     "Train (or resume) run `name`; returns the history: per-epoch `loss`, `val_loss`, `top1`, and `step`."
     cfg = load_config(cfg, {'TRAIN.MAX_EPOCH': max_epoch} if max_epoch else None)
     cdir, log_root = ckpt_dir(cfg.dir.log_root_dir, name), cfg.dir.log_root_dir
     if (cdir/'config.yaml').exists(): check_compatible(load_config(cdir/'config.yaml'), cfg, where=f'checkpoint {cdir}')
+    init = None
+    if init_from and tf.train.latest_checkpoint(str(cdir)): log.warning(f"run {name} exists: resuming it (init_from={init_from!r} only starts new runs)")
+    elif init_from:
+        init = init_source(init_from, log_root)[0]
+        check_compatible(load_config(Path(init).parent/'config.yaml'), cfg, where=f'initial weights {init}')
     dataset_fn = dataset_fn or _default_dataset
     tc = cfg.train
     set_seed(tc.seed)
@@ -180,6 +186,9 @@ def train(cfg:Config|str|dict, # configuration (preset name, YAML path, dict or 
         if resume:
             ckpt.restore(resume).assert_existing_objects_matched()
             log.info(f'resumed from {resume}: epoch {int(epoch)}, step {int(step)}')
+        elif init:
+            tf.train.Checkpoint(model=fp).restore(init).expect_partial().assert_existing_objects_matched()
+            log.info(f'new run {name} starts from the weights of {init}')
         cdir.mkdir(parents=True, exist_ok=True); save_config(cfg, cdir/'config.yaml')
         sa = specaug if callable(specaug) else (_default_specaug(cfg, tc.seed) if specaug else None)
         train_step, val_step = make_steps(fp, get_melspec(cfg.model), get_loss(cfg.loss), opt, sa, strategy)
@@ -230,15 +239,16 @@ def train_cmd(name:str, # run name: checkpoints in LOG_ROOT_DIR/checkpoint/NAME,
               max_epoch:int=None, # override TRAIN.MAX_EPOCH
               data_root:str=None, # dataset root holding music/ and aug/ (sets the DIR folders)
               log_root:str=None, # override DIR.LOG_ROOT_DIR
+              resume_from:str=None, # fine-tune: a NEW run starts from these weights: pretrained-NAME (shipped), a checkpoint folder or prefix, or a run name (MODEL must match; its config is the default)
              ):
-    "Train a fingerprinter, or resume run NAME from its latest (or INDEX-th) checkpoint."
+    "Train a fingerprinter (from scratch, or from other weights with --resume_from), or resume run NAME from its latest (or INDEX-th) checkpoint."
     over = {'DIR.LOG_ROOT_DIR': log_root} if log_root else {}
     if config is None:
         saved = ckpt_dir(log_root or load_config('default').dir.log_root_dir, name)/'config.yaml'
-        config = saved if saved.exists() else 'default'
+        config = saved if saved.exists() else init_source(resume_from, log_root or load_config('default').dir.log_root_dir)[1] if resume_from else 'default'
     cfg = load_config(config, over)
     if data_root: cfg = with_data_root(cfg, data_root)
-    h = train(cfg, name, index, max_epoch)
+    h = train(cfg, name, index, max_epoch, init_from=resume_from)
     if h['epoch']: log.info(f"run {name}: {len(h['epoch'])} epoch(s), step {h['step']}, last loss {h['loss'][-1]:.4f}"
                             + (f", mini-search top-1 {h['top1'][-1]:.3f}" if h['top1'] and h['top1'][-1] is not None else ''))
     else: log.info(f"run {name} has already reached epoch {cfg.train.max_epoch}: raise --max_epoch to train further")

@@ -27,3 +27,48 @@ def test_dataset_build_then_check(tmp_path):
 def test_dataset_check_missing_folder(tmp_path):
     r = nafp('dataset', 'check', str(tmp_path/'nope'))
     assert r.returncode == 2 and 'folder not found' in r.stdout
+
+def _write(path, x, sr=8000):
+    path.parent.mkdir(parents=True, exist_ok=True); sf.write(path, x, sr)
+
+def test_dataset_build_real_folders(tmp_path):
+    "Real folders only (synthetic counts 0): split by folder and hash, a train copy of a test track dropped, check OK."
+    import numpy as np
+    from scipy.signal import lfilter
+    rng = np.random.default_rng(0)
+    music = [lfilter([1], [1, -.9 + .3 * k], rng.normal(0, .1, 8000 * 8)).astype('float32') * .2 for k in range(5)]
+    src = tmp_path/'src'
+    for k in range(3): _write(src/'mine'/f'song {k}.flac', np.stack([music[k], music[k]], 1), 16000)
+    _write(src/'dev'/'v.ogg', music[3], 22050)
+    _write(src/'held'/'t.wav', music[4])
+    _write(src/'held'/'copy of song 1.wav', music[1] * .5, 8000)
+    for k, side in enumerate(('rain', 'rain', 'wind')): _write(src/side/f'n{k}.wav', rng.normal(0, .1, 8000 * 6))
+    root = tmp_path/'corpus'
+    args = ['dataset', 'build', str(root), '--n_train', '0', '--n_val', '0', '--n_test', '0', '--n_dummy', '0', '--n_bg', '0',
+            '--n_ir', '2', '--n_speech', '0', '--workers', '1', '--min_dur', '5', '--val_frac', '0', '--test_frac', '0',
+            '--music', str(src/'mine'), '--val_music', str(src/'dev'), '--test_music', str(src/'held'),
+            '--train_bg', str(src/'rain'), '--test_bg', str(src/'wind')]
+    r = nafp(*args)
+    assert r.returncode == 0, r.stderr
+    assert 'OK' in r.stdout and 'music/train-2-30s: 2 files' in r.stdout and 'music/test-query-db-2-30s/db: 2 files' in r.stdout, r.stdout
+    assert 'duplicate dropped' in r.stdout and 'song 1.flac' in r.stdout, r.stdout
+    man = json.loads((root/'manifest.json').read_text())
+    real = [v for v in man['files'].values() if 'source_sha256' in v]
+    assert sorted((v['kind'], v['split']) for v in real) == sorted([('music', 'train')] * 2 + [('music', 'val'), ('music', 'test'), ('music', 'test')]
+                                                                   + [('bg', 'tr')] * 2 + [('bg', 'ts')])
+    assert all(sf.info(root/k).samplerate == 8000 and sf.info(root/k).channels == 1 for k, v in man['files'].items())
+    assert not list(root.glob('music/test-dummy-db-*'))
+    assert nafp('dataset', 'check', str(root)).returncode == 0
+    before = {p: p.stat().st_mtime_ns for p in root.rglob('*.wav')}
+    r = nafp(*args)   # resumes: every file is complete, nothing is written again
+    assert r.returncode == 0, r.stderr
+    assert {p: p.stat().st_mtime_ns for p in root.rglob('*.wav')} == before
+
+def test_dataset_build_help_every_option():
+    "Every option of `nafp dataset build --help` has a help line."
+    import re
+    r = nafp('dataset', 'build', '--help')
+    assert r.returncode == 0
+    opts = re.findall(r'^\s+(--\w+) [A-Z_]+\s*(.*)$', r.stdout, re.M)
+    assert len(opts) >= 20, r.stdout
+    assert all(re.sub(r'\(default: [^)]*\)', '', h).strip() for o, h in opts), opts
