@@ -274,7 +274,7 @@ def load_config(cfg:str|Path|dict|Config='default', # preset name, path to a YAM
         if not p.exists(): raise ConfigError(f"config file {p} does not exist")
         if not p.is_file(): raise ConfigError(f"config file {p} is not a regular file: pass a .yaml file")
         try: d = yaml.safe_load(p.read_text())
-        except yaml.YAMLError as e: raise ConfigError(f"{p}: not valid YAML ({e})") from None
+        except yaml.YAMLError as e: raise ConfigError(f"{p}: not valid YAML ({' '.join(str(e).split())})") from None
         except (OSError, UnicodeDecodeError) as e: raise ConfigError(f"{p}: cannot read it ({e}); check its permissions and encoding (UTF-8)") from None
         try: c = from_dict(d or {})
         except ConfigError as e: raise ConfigError(f"{p}: {e}") from None

@@ -122,8 +122,8 @@ def _up_to_date(out, names, h)->bool:
             m = load_meta(out, n)
             if m is None or str(m.get('key', '')) != h: return False
             rows, dim = (int(v) for v in np.load(shp))
-        except (OSError, ValueError, zipfile.BadZipFile): return False
-        if rows != len(m['track']) or not mm.is_file() or mm.stat().st_size != rows * dim * 4: return False
+            if rows != len(m['track']) or not mm.is_file() or mm.stat().st_size != rows * dim * 4: return False
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile): return False
     return True
 
 # %% ../nbs/20_generate.ipynb #9934861e
