@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_audio.ipynb #0b7265e3
 from __future__ import annotations
-import io, warnings
+import io, os, stat, warnings
 from pathlib import Path
 from typing import Iterable, Iterator, Literal
 import numpy as np
@@ -15,8 +15,8 @@ from .core import AudioError, DataError, get_logger, atomic_path
 log = get_logger(__name__.split('.')[-1])
 
 # %% auto #0
-__all__ = ['log', 'AUDIO_EXTS', 'list_audio', 'resample', 'load_audio', 'n_segments', 'segment', 'scan_audio', 'write_wav',
-           'wav_bytes', 'audio_dataset']
+__all__ = ['log', 'AUDIO_EXTS', 'list_audio', 'check_audio_file', 'resample', 'load_audio', 'n_segments', 'segment', 'scan_audio',
+           'write_wav', 'wav_bytes', 'audio_dataset']
 
 # %% ../nbs/02_audio.ipynb #c2047cb4
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')
@@ -29,6 +29,40 @@ def list_audio(folder:str|Path, # folder to scan
     if not folder.is_dir(): raise DataError(f"audio folder {folder} does not exist: check the path (or build a corpus with `nafp dataset build DIR`)")
     it = folder.rglob('*') if recursive else folder.iterdir()
     return sorted(p for p in it if p.suffix.lower() in AUDIO_EXTS and p.is_file())
+
+# %% ../nbs/02_audio.ipynb #459acb85
+_KINDS = {'.wav': 'WAV', '.flac': 'FLAC', '.ogg': 'OGG', '.mp3': 'MP3'}
+
+def check_audio_file(path:str|Path, # file to check before decoding
+                    )->Path:
+    "`path` if it is an existing, readable, non-empty regular file, else `AudioError` saying which it is not."
+    path = Path(path)
+    try: st = path.stat()
+    except FileNotFoundError: raise AudioError(f"{path}: no such audio file; check the path") from None
+    except OSError as e: raise AudioError(f"{path}: cannot access it ({e.strerror}); check the path and its permissions") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise AudioError(f"{path}: is a folder, not an audio file: pass the audio files in it (e.g. {path}/*.wav), "
+                         f"or add a whole folder with `nafp index add DB {path}`")
+    if stat.S_ISFIFO(st.st_mode): raise AudioError(f"{path}: is a FIFO (named pipe), not a regular file: save the audio to a file and pass that")
+    if not stat.S_ISREG(st.st_mode): raise AudioError(f"{path}: is not a regular file (a device or socket): pass an audio file")
+    try: open(path, 'rb').close()
+    except OSError as e: raise AudioError(f"{path}: cannot read it ({e.strerror}): give the current user read permission (chmod u+r) or remove it") from None
+    if st.st_size == 0: raise AudioError(f"{path}: empty file (0 bytes); re-export or delete it")
+    return path
+
+# %% ../nbs/02_audio.ipynb #aea18ab6
+def _decode_error(path:Path, e:Exception)->AudioError:
+    "An `AudioError` for a file libsndfile cannot decode, with a reason that is true for a regular file."
+    kind = _KINDS.get(path.suffix.lower(), 'audio')
+    why = getattr(e, 'error_string', None) or f"{type(e).__name__}: {e}"
+    if 'not a regular file' in why or 'does not exist' in why: why = 'no decodable frames'  # libsndfile's MP3 message
+    return AudioError(f"{path}: not a valid {kind} file ({why.rstrip('.')}); it is corrupt, truncated or not audio: "
+                      "convert it to 16-bit WAV (e.g. `ffmpeg -i IN -ac 1 -ar 8000 OUT.wav`) or remove it")
+
+def _check_finite(path:Path, x:np.ndarray):
+    "Refuse audio with NaN or infinite samples (a broken float file): they would give NaN fingerprints."
+    bad = int(np.count_nonzero(~np.isfinite(x)))
+    if bad: raise AudioError(f"{path}: {bad} sample(s) are NaN or infinite (a broken float file); re-export it with finite samples or remove it")
 
 # %% ../nbs/02_audio.ipynb #68aebf68
 def resample(x:np.ndarray, # audio (n,) or (n, channels)
@@ -44,17 +78,14 @@ def load_audio(path:str|Path, # audio file (wav, flac, ogg; mp3 where libsndfile
                min_dur:float=0., # shortest acceptable duration (s) after resampling
               )->np.ndarray:
     "Decode `path` into mono float32 `(n,)` at `sr` Hz; `AudioError` naming the file if unusable."
-    path = Path(path)
-    if not path.is_file(): raise AudioError(f"{path}: no such audio file; check the path")
-    if path.stat().st_size == 0: raise AudioError(f"{path}: empty file (0 bytes); re-export or delete it")
+    path = check_audio_file(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             x, sr_in = sf.read(str(path), dtype='float32', always_2d=True)
-    except Exception as e:
-        raise AudioError(f"{path}: cannot decode ({type(e).__name__}: {e}); the file is corrupt or in an unsupported format: "
-                         "convert it to 16-bit WAV (e.g. `ffmpeg -i IN -ac 1 -ar 8000 OUT.wav`) or remove it") from None
+    except Exception as e: raise _decode_error(path, e) from None
     if x.size == 0: raise AudioError(f"{path}: contains no audio samples; re-export or delete it")
+    _check_finite(path, x)
     x = resample(x.mean(1), sr_in, sr)
     if len(x) < min_dur*sr:
         raise AudioError(f"{path}: too short ({len(x)/sr:.2f} s < {min_dur} s); use longer recordings or remove it")

@@ -12,9 +12,9 @@ import yaml
 from .core import ConfigError
 
 # %% auto #0
-__all__ = ['PRESET_DIR', 'SPLITS', 'DirCfg', 'DataSelCfg', 'ModelCfg', 'BszCfg', 'TrainCfg', 'LossCfg', 'TdAugCfg', 'SpecAugCfg',
-           'DeviceCfg', 'Config', 'validate', 'from_dict', 'presets', 'load_config', 'save_config', 'with_data_root',
-           'split_dir', 'check_compatible']
+__all__ = ['RANGES', 'PRESET_DIR', 'SPLITS', 'DirCfg', 'DataSelCfg', 'ModelCfg', 'BszCfg', 'TrainCfg', 'LossCfg', 'TdAugCfg',
+           'SpecAugCfg', 'DeviceCfg', 'Config', 'validate', 'check_ranges', 'from_dict', 'presets', 'load_config',
+           'save_config', 'with_data_root', 'split_dir', 'check_compatible']
 
 # %% ../nbs/01_config.ipynb #c562c784
 @dataclass
@@ -214,7 +214,8 @@ def _check_real_aug(td, fs):
         raise ConfigError("TD_AUG.TR_BANK_K is 0 but TR_SPEED_P/TR_STRETCH_P/TR_CODEC_P ask for bank degradations: set TR_BANK_K >= 1 or the probabilities to 0")
 
 def validate(cfg:Config)->Config:
-    "Check cross-key constraints of `cfg`; raise `ConfigError` naming the key, else return `cfg`."
+    "Check value ranges (`check_ranges`) and cross-key constraints of `cfg`; raise `ConfigError` naming the key, else return `cfg`."
+    check_ranges(cfg)
     b, m, s = cfg.bsz, cfg.model, cfg.spec_aug
     for k in ('tr','val'):
         bs, na = getattr(b, f'{k}_batch_sz'), getattr(b, f'{k}_n_anchor')
@@ -234,6 +235,49 @@ def validate(cfg:Config)->Config:
     _check_real_aug(cfg.td_aug, m.fs)
     return cfg
 
+# %% ../nbs/01_config.ipynb #4d54fd75
+import math
+_INF = float('inf')
+RANGES = {  # 'SECTION.KEY': (low, high, low itself excluded); optional keys set to None are not checked
+    'MODEL.FS': (1000, 192000, False), 'MODEL.DUR': (0, 60, True), 'MODEL.HOP': (0, 60, True),
+    'MODEL.STFT_WIN': (2, 65536, False), 'MODEL.STFT_HOP': (1, 65536, False), 'MODEL.N_MELS': (1, 4096, False),
+    'MODEL.F_MIN': (0, _INF, False), 'MODEL.F_MAX': (0, _INF, True), 'MODEL.EMB_SZ': (1, 65536, False),
+    'MODEL.CHANNELS': (1, 65536, False), 'MODEL.FC_UNITS': (1, 65536, False),
+    'BSZ.TR_BATCH_SZ': (2, _INF, False), 'BSZ.TR_N_ANCHOR': (1, _INF, False), 'BSZ.VAL_BATCH_SZ': (2, _INF, False),
+    'BSZ.VAL_N_ANCHOR': (1, _INF, False), 'BSZ.TS_BATCH_SZ': (1, _INF, False),
+    'TRAIN.MAX_EPOCH': (1, _INF, False), 'TRAIN.LR': (0, 10, True), 'TRAIN.CHECKPOINT_KEEP_N_HOUR': (0, _INF, True),
+    'TRAIN.STEPS_PER_EPOCH': (1, _INF, False), 'TRAIN.SEED': (0, 2**32 - 1, False),
+    'LOSS.TAU': (0, 100, True), 'LOSS.MARGIN': (0, 100, False),
+    'TD_AUG.TR_SNR': (-100, 100, False), 'TD_AUG.VAL_SNR': (-100, 100, False), 'TD_AUG.TS_SNR': (-100, 100, False),
+    'TD_AUG.OFFSET_MARGIN': (0, 1, False),
+    'SPEC_AUG.SPECAUG_PROBS': (0, 1, False), 'SPEC_AUG.SPECAUG_N_HOLES': (0, 1000, False),
+    'DEVICE.CPU_N_WORKERS': (1, 1024, False), 'DEVICE.CPU_MAX_QUEUE': (0, 100000, False),
+}
+_AUTOTUNE = {'DEVICE.CPU_N_WORKERS', 'DEVICE.CPU_MAX_QUEUE'}  # -1 also allowed: tf.data.AUTOTUNE
+
+def _range_text(lo, hi, open_lo)->str:
+    a = f"{'>' if open_lo else '>='} {lo}"
+    return a if hi == _INF else f"{a} and <= {hi}"
+
+# %% ../nbs/01_config.ipynb #091c196b
+def _num(x)->bool: return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+def check_ranges(cfg:Config)->Config:
+    "Raise `ConfigError` naming the key, the value and the allowed range of a numeric value that is out of range or not finite."
+    for s in fields(cfg):
+        for f in fields(getattr(cfg, s.name)):
+            key, v = f'{s.name.upper()}.{f.name.upper()}', getattr(getattr(cfg, s.name), f.name)
+            vals = v if isinstance(v, list) else [v]
+            if any(_num(x) and not math.isfinite(x) for x in vals): raise ConfigError(f"{key}: {v!r} is not a finite number")
+            if key not in RANGES or v is None or (key in _AUTOTUNE and v == -1): continue
+            lo, hi, open_lo = RANGES[key]
+            if not all(_num(x) for x in vals): raise ConfigError(f"{key}: expected numbers, got {v!r}")
+            if any((x <= lo if open_lo else x < lo) or x > hi for x in vals):
+                what = 'each value' if isinstance(v, list) else 'allowed'
+                raise ConfigError(f"{key}: {v!r} is out of range; {what}: {_range_text(lo, hi, open_lo)}"
+                                  + (" (or -1: automatic)" if key in _AUTOTUNE else ''))
+    return cfg
+
 # %% ../nbs/01_config.ipynb #712c876c
 def from_dict(d:dict, # nested {SECTION: {KEY: value}}, any subset of keys
               base:Config=None, # values for the keys `d` leaves out (default: `Config()`)
@@ -241,6 +285,8 @@ def from_dict(d:dict, # nested {SECTION: {KEY: value}}, any subset of keys
     "Validated `Config` from a nested dict with the original's upper-case keys."
     cfg = copy.deepcopy(base) if base is not None else Config()
     secs = {f.name.upper(): f.name for f in fields(Config)}
+    if d is not None and not isinstance(d, dict):
+        raise ConfigError(f"expected sections at the top level (SECTION: {{KEY: value}}), got a {type(d).__name__}: {d!r:.60}")
     for sec, kv in (d or {}).items():
         if sec not in secs: raise ConfigError(f"unknown section {sec!r}; sections are {list(secs)}")
         obj = getattr(cfg, secs[sec]); hints = typing.get_type_hints(type(obj))
@@ -271,8 +317,10 @@ def load_config(cfg:str|Path|dict|Config='default', # preset name, path to a YAM
             if str(cfg) not in presets(): raise ConfigError(f"unknown config {str(cfg)!r}: give a preset name {presets()} or a path to a .yaml file")
             p = PRESET_DIR/f'{cfg}.yaml'
         if not p.exists(): raise ConfigError(f"config file {p} does not exist")
+        if not p.is_file(): raise ConfigError(f"config file {p} is not a regular file: pass a .yaml file")
         try: d = yaml.safe_load(p.read_text())
-        except yaml.YAMLError as e: raise ConfigError(f"{p}: not valid YAML ({e})") from None
+        except yaml.YAMLError as e: raise ConfigError(f"{p}: not valid YAML ({' '.join(str(e).split())})") from None
+        except (OSError, UnicodeDecodeError) as e: raise ConfigError(f"{p}: cannot read it ({e}); check its permissions and encoding (UTF-8)") from None
         try: c = from_dict(d or {})
         except ConfigError as e: raise ConfigError(f"{p}: {e}") from None
     nested = {}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_generate.ipynb #d57974e8
 from __future__ import annotations
-import json, shutil, hashlib, dataclasses
+import os, json, shutil, hashlib, zipfile, dataclasses
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
@@ -55,6 +55,19 @@ def load_meta(d:str|Path, # directory of the memmap
     return m
 
 # %% ../nbs/20_generate.ipynb #ff49bf42
+def _save_npz(path:Path, **arrays):
+    "Like `np.savez`, but with fixed zip timestamps: the same arrays always give the same bytes."
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_STORED) as z:
+        for k, v in arrays.items():
+            with z.open(zipfile.ZipInfo(f'{k}.npy', date_time=(1980, 1, 1, 0, 0, 0)), 'w', force_zip64=True) as f:
+                np.lib.format.write_array(f, np.asanyarray(v), allow_pickle=False)
+
+def _commit(stage:Path, files:list):
+    "Move the staged `files` into place; the last one marks the unit complete, so it is removed first and renamed last."
+    if files[-1].exists(): os.unlink(files[-1])
+    for f in files: os.replace(stage/f.name, f)
+
+# %% ../nbs/20_generate.ipynb #51e05782
 def write_fingerprints(d:str|Path, # output directory
                        name:str, # memmap name
                        parts:Sequence[np.ndarray], # (n_i, d) float32 arrays (or an iterator of them), concatenated in order
@@ -65,26 +78,29 @@ def write_fingerprints(d:str|Path, # output directory
                        key:str='', # identity of the run (model, data, settings)
                        dim:int=None, # fingerprint dimension (needed when `parts` is an iterator)
                       )->Path:
-    "Write `<name>.mm`, `<name>_shape.npy` and `<name>_meta.npz` atomically (the memmap last)."
+    "Write `<name>.mm`, `<name>_shape.npy` and `<name>_meta.npz` as one unit: staged in full, then moved in place, metadata last."
     d = Path(d); mm, shp, meta = mm_paths(d, name)
     n = len(track)
     if n == 0: raise DataError(f"no fingerprints to write for '{name}': the source folder has no audio of at least 1 s")
     if dim is None: dim = parts[0].shape[1]
     if len(start) != n: raise DataError(f"metadata of '{name}' has {len(start)} start times for {n} rows")
-    with atomic_path(meta) as t:
-        np.savez(t, track=np.asarray(track, np.int32), start=np.asarray(start, np.float32),
-                 paths=np.asarray(list(paths), dtype=str), root=np.asarray(str(root)), key=np.asarray(key))
-    with atomic_path(shp) as t:
-        with open(t, 'wb') as f: np.save(f, np.array([n, dim], np.int64))
-    with atomic_path(mm) as t:
-        arr = np.memmap(t, dtype=np.float32, mode='w+', shape=(n, dim))
-        i = 0
+    stage = d/f'.{mm.name}.staging.tmp'
+    if stage.exists(): shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    try:
+        arr, i = np.memmap(stage/mm.name, dtype=np.float32, mode='w+', shape=(n, dim)), 0
         for p in parts:
             if not len(p): continue
             if i + len(p) > n: raise DataError(f"'{name}': more fingerprints than metadata rows ({n})")
+            if not np.isfinite(p).all(): raise DataError(f"'{name}': NaN or infinite fingerprints in rows {i}-{i+len(p)-1}; nothing was written")
             arr[i:i+len(p)] = p; i += len(p)
         arr.flush(); del arr
         if i != n: raise DataError(f"'{name}': {i} fingerprints for {n} metadata rows")
+        with open(stage/shp.name, 'wb') as f: np.save(f, np.array([n, dim], np.int64))
+        _save_npz(stage/meta.name, track=np.asarray(track, np.int32), start=np.asarray(start, np.float32),
+                  paths=np.asarray(list(paths), dtype=str), root=np.asarray(str(root)), key=np.asarray(key))
+        _commit(stage, [shp, mm, meta])
+    finally: shutil.rmtree(stage, ignore_errors=True)
     return mm
 
 # %% ../nbs/20_generate.ipynb #2070abb0
@@ -98,11 +114,48 @@ def _load_track(p, sr, dur, hop):
         log.warning(f"skipped {e}")
         return np.zeros((0, int(round(dur*sr))), np.float32)
 
-def _up_to_date(out, names, h):
+def _up_to_date(out, names, h)->bool:
+    "Whether every output is committed by the plan `h` and its three files agree with each other."
     for n in names:
-        m = load_meta(out, n)
-        if m is None or str(m.get('key', '')) != h or not mm_paths(out, n)[0].is_file(): return False
+        mm, shp, _ = mm_paths(out, n)
+        try:
+            m = load_meta(out, n)
+            if m is None or str(m.get('key', '')) != h: return False
+            rows, dim = (int(v) for v in np.load(shp))
+            if rows != len(m['track']) or not mm.is_file() or mm.stat().st_size != rows * dim * 4: return False
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile): return False
     return True
+
+# %% ../nbs/20_generate.ipynb #9934861e
+def _clean_strays(d:Path, names:Sequence[str]):
+    "Remove the temporaries of files `names` in `d` that a killed run left (staging folders, atomic-write names)."
+    for n in names:
+        for p in d.glob(f'.{n}.*.tmp'): shutil.rmtree(p, ignore_errors=True)
+
+def _part_ok(p:Path, names:Sequence[str])->bool:
+    "Whether part file `p` is complete: readable, with one fingerprint per segment for every output."
+    try:
+        with zipfile.ZipFile(p) as z:
+            with z.open('n_seg.npy') as f: n = int(np.lib.format.read_array(f).sum())
+            for k in names:
+                with z.open(f'emb_{k}.npy') as f:
+                    v = np.lib.format.read_magic(f)
+                    hdr = np.lib.format.read_array_header_1_0 if v == (1, 0) else np.lib.format.read_array_header_2_0
+                    if hdr(f)[0][0] != n: return False
+        return True
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile): return False
+
+def _check_emb(e:np.ndarray, n_seg:list, files:list, name:str)->np.ndarray:
+    "`e` if it has one finite fingerprint per segment, else `NafpError` naming the first file concerned."
+    n = sum(n_seg)
+    if e.ndim != 2 or len(e) != n:
+        raise NafpError(f"'{name}': the model returned {e.shape} for {n} segments (tracks from {files[0]} on): check BSZ.TS_BATCH_SZ and the checkpoint")
+    bad = np.flatnonzero(~np.isfinite(e).all(1))
+    if len(bad):
+        f = files[int(np.searchsorted(np.cumsum(n_seg), bad[0], side='right'))]
+        raise NafpError(f"{f}: NaN or infinite fingerprints of '{name}' ({len(bad)} of {n} in its part): the checkpoint's weights are broken "
+                        "(use another checkpoint or retrain); nothing was stored")
+    return e
 
 # %% ../nbs/20_generate.ipynb #9368d9db
 def fingerprint_tracks(files:Sequence[str|Path], # audio files, in row order
@@ -126,16 +179,21 @@ def fingerprint_tracks(files:Sequence[str|Path], # audio files, in row order
     rel = [f.relative_to(root).as_posix() if f.is_relative_to(root) else str(f) for f in files]
     h = _plan_hash(files=[str(f) for f in files], names=list(names), sr=sr, dur=dur, hop=hop, tpp=tracks_per_part, key=key)
     paths = {n: mm_paths(out, n)[0] for n in names}
-    if not overwrite and _up_to_date(out, names, h):
-        log.info(f"{', '.join(map(str, paths.values()))}: up to date"); return paths
     parts_dir = out/f".{'+'.join(names)}.parts"
+    _clean_strays(out, [f.name for n in names for f in mm_paths(out, n)])
+    if not overwrite and _up_to_date(out, names, h):
+        if parts_dir.exists(): shutil.rmtree(parts_dir)   # a run killed while removing it
+        log.info(f"{', '.join(map(str, paths.values()))}: up to date"); return paths
     plan = parts_dir/'plan.json'
-    if parts_dir.exists() and (overwrite or not plan.is_file() or json.loads(plan.read_text()).get('hash') != h):
+    try: same = not overwrite and json.loads(plan.read_text()).get('hash') == h
+    except (OSError, ValueError): same = False
+    if parts_dir.exists() and not same:
         log.info(f"{parts_dir}: from another run, starting over"); shutil.rmtree(parts_dir)
     parts_dir.mkdir(parents=True, exist_ok=True)
+    for p in parts_dir.glob('.*.tmp'): shutil.rmtree(p, ignore_errors=True)   # a killed run's atomic-write temporaries
     with atomic_path(plan) as t: t.write_text(json.dumps(dict(hash=h, n_files=len(files))))
     starts = list(range(0, len(files), tracks_per_part))
-    todo = [k for k, s in enumerate(starts) if not (parts_dir/f'part{k:06d}.npz').is_file()]
+    todo = [k for k in range(len(starts)) if not _part_ok(parts_dir/f'part{k:06d}.npz', names)]
     if len(todo) < len(starts): log.info(f"resuming: {len(starts) - len(todo)} of {len(starts)} parts already done")
     for k in progress(todo, desc=f"fingerprinting {'+'.join(names)}"):
         segs = [_load_track(f, sr, dur, hop) for f in files[starts[k]:starts[k] + tracks_per_part]]
@@ -143,7 +201,8 @@ def fingerprint_tracks(files:Sequence[str|Path], # audio files, in row order
         for n in names:
             tf_ = transforms.get(n)
             x = np.concatenate([tf_(s, starts[k] + i) if tf_ and len(s) else s for i, s in enumerate(segs)])
-            arrs[f'emb_{n}'] = np.asarray(embed_fn(x), np.float32) if len(x) else np.zeros((0, 0), np.float32)
+            arrs[f'emb_{n}'] = (_check_emb(np.asarray(embed_fn(x), np.float32), [len(s) for s in segs], files[starts[k]:], n)
+                                if len(x) else np.zeros((0, 0), np.float32))
         with atomic_path(parts_dir/f'part{k:06d}.npz') as t:
             np.savez(t, n_seg=np.array([len(s) for s in segs], np.int64), **arrs)
     return _assemble(parts_dir, out, names, len(starts), rel, root, hop, h)
@@ -181,7 +240,8 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG)
     from neural_audio_fp.config import split_dir, save_config
     embedder, cfg, index = load_fingerprinter(name, index, cfg=cfg, log_root=cfg.dir.log_root_dir)
     out, m = emb_dir(output or cfg.dir.output_root_dir, name, index), cfg.model
-    out.mkdir(parents=True, exist_ok=True); save_config(cfg, out/'config.yaml')  # the config used, beside the outputs
+    out.mkdir(parents=True, exist_ok=True); _clean_strays(out, ['config.yaml'])
+    with atomic_path(out/'config.yaml') as t: save_config(cfg, t)   # the config used, beside the outputs
     fn = lambda x: embed(embedder, x, cfg.bsz.ts_batch_sz)
     kw = dict(sr=m.fs, dur=m.dur, hop=m.hop, tracks_per_part=tracks_per_part, overwrite=overwrite)
     key = dict(name=name, index=index, model=dataclasses.asdict(m))

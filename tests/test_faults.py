@@ -1,0 +1,254 @@
+"""Fault injection: bad audio of every kind, bad configurations, and `kill -9` of `nafp generate --source`.
+
+Every case must end in a clear one-line error naming the culprit, or in a correct answer; no
+command may print a Python traceback. The kill loop is slow (a few minutes): it runs only with the
+project's `slow` flag, `pytest tests/test_faults.py -n 0 -s --flags slow` (-s shows the figures).
+"""
+import json, os, random, shutil, signal, subprocess, sys, tempfile, time
+from pathlib import Path
+import numpy as np
+import pytest
+import soundfile as sf
+import soxr
+
+NAFP = shutil.which('nafp') or 'nafp'
+ENV = {**os.environ, 'NAFP_NO_PROGRESS': '1', 'TF_CPP_MIN_LOG_LEVEL': '2'}
+FIGURES = {}
+
+def nafp(*args, user:int=None, timeout:float=600, cwd=None):
+    "Run `nafp ARGS` (as uid `user` if given); fail on any traceback."
+    cmd = [NAFP, *map(str, args)]
+    if user is not None: cmd = ['setpriv', f'--reuid={user}', f'--regid={user}', '--clear-groups', *cmd]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=timeout, cwd=cwd)
+    FIGURES['commands'] = FIGURES.get('commands', 0) + 1
+    assert 'Traceback' not in r.stderr + r.stdout, f"{cmd}:\n{r.stderr}"
+    return r
+
+def error_line(r, cmd:str)->str:
+    "The single `nafp CMD: error: ...` line of a failed run."
+    lines = [l for l in r.stderr.splitlines() if l.startswith(f'nafp {cmd}: error:')]
+    assert r.returncode == 2 and len(lines) == 1, r.stderr
+    return lines[0]
+
+# ---------------------------------------------------------------- bad audio
+@pytest.fixture(scope='module')
+def audio(tmp_path_factory):
+    "A world-readable folder with three DB tracks and every kind of bad (and odd but valid) audio file."
+    d = Path(tempfile.mkdtemp(prefix='nafp-faults-')); d.chmod(0o755)
+    rng = np.random.default_rng(0)
+    good = d/'good'; good.mkdir()
+    tracks = [(.3 * rng.standard_normal(8000 * 6)).astype(np.float32) for _ in range(3)]
+    for i, t in enumerate(tracks): sf.write(good/f't{i}.wav', t, 8000, subtype='FLOAT')
+    b = d/'bad'; b.mkdir()
+    t1, rnd = tracks[1], rng.bytes(6000)
+    # name -> expected error text, or None: decodes to finite audio and identifies as track t1 at offset 0
+    cases = {}
+    def case(name, expect): cases[name] = expect; return b/name
+    case('empty.wav', 'empty file (0 bytes)').write_bytes(b'')
+    case('trunc.wav', 'not a valid WAV file').write_bytes((good/'t1.wav').read_bytes()[:30])
+    case('half.wav', None).write_bytes((good/'t1.wav').read_bytes()[:8000 * 4 * 4])   # cut inside the data: 4 s left
+    for ext in ('wav', 'mp3', 'ogg', 'flac'): case(f'random.{ext}', f'not a valid {ext.upper()} file').write_bytes(rnd)
+    case('text.ogg', 'not a valid OGG file').write_text('hello, not audio\n' * 50)
+    x = t1.copy(); x[1000] = np.nan; sf.write(case('nan.wav', 'NaN or infinite'), x, 8000, subtype='FLOAT')
+    x = t1.copy(); x[5:9] = np.inf; x[9] = -np.inf; sf.write(case('inf.wav', '5 sample(s) are NaN or infinite'), x, 8000, subtype='DOUBLE')
+    sf.write(case('zero.wav', 'contains no audio samples'), np.zeros(0, np.float32), 8000)
+    sf.write(case('one.wav', 'shorter than one'), t1[:1], 8000, subtype='FLOAT')      # 1 sample: decodes, too short to identify
+    sf.write(case('stereo44.wav', None), np.stack([soxr.resample(t1, 8000, 44100)] * 2, 1) * [1, .5], 44100, subtype='FLOAT')
+    for rate, ext in ((11025, 'wav'), (44100, 'flac'), (96000, 'wav')):
+        sf.write(case(f'r{rate}.{ext}', None), soxr.resample(t1, 8000, rate) * .9, rate)
+    os.mkfifo(case('fifo.wav', 'is a FIFO (named pipe)'))
+    case('folder.wav', 'is a folder, not an audio file').mkdir()
+    os.symlink(b/'nowhere.wav', case('dangling.wav', 'no such audio file'))
+    case('missing.wav', 'no such audio file')
+    r = nafp('index', 'build', d/'db', '--source', good, '--checkpoint', 'random:0')
+    assert r.returncode == 0, r.stderr
+    for p in d.rglob('*'):
+        if p.is_dir() and not p.is_symlink(): p.chmod(0o755)
+    yield d, cases
+    shutil.rmtree(d, ignore_errors=True)
+
+def test_audio_reader_every_bad_kind(audio):
+    "`load_audio` and `stream_audio`: an `AudioError` naming the file with the true reason, on one line; or finite audio."
+    from neural_audio_fp.audio import load_audio
+    from neural_audio_fp.audiostream import stream_audio
+    from neural_audio_fp.core import AudioError
+    d, cases = audio
+    for name, expect in cases.items():
+        p = d/'bad'/name
+        if expect is None or expect == 'shorter than one':
+            x = load_audio(p); assert np.isfinite(x).all() and len(x)
+            np.testing.assert_allclose(np.concatenate(list(stream_audio(p, block_s=1))), x, atol=1e-5)
+            continue
+        for f in (lambda: load_audio(p), lambda: list(stream_audio(p))):
+            with pytest.raises(AudioError) as e: f()
+            msg = str(e.value)
+            assert msg.startswith(str(p)) and expect in msg and '\n' not in msg, msg
+            assert 'possibly a pipe' not in msg
+
+def test_identify_every_bad_kind(audio, capsys):
+    "`nafp identify` on each file: a one-line error naming it, or the right track at a possible offset."
+    from neural_audio_fp.cli import main
+    d, cases = audio
+    n_err = 0
+    for name, expect in cases.items():
+        p = d/'bad'/name
+        rc = main(['identify', '--db', str(d/'db'), str(p), '--json'])       # the command, in this process: fast
+        out, err = capsys.readouterr()
+        if expect is None:
+            assert rc == 0, err
+            m = json.loads(out)[0]['matches'][0]
+            assert Path(m['path']).name == 't1.wav' and 0 <= m['offset'] <= .5 and np.isfinite(m['score']), (name, m)
+        else:
+            lines = [l for l in err.splitlines() if l.startswith('nafp identify: error:')]
+            assert rc == 2 and len(lines) == 1 and str(p) in lines[0] and expect in lines[0], err
+            n_err += 1
+    for name in ('random.mp3', 'fifo.wav', 'nan.wav', 'folder.wav'):          # and as a user runs it
+        p = d/'bad'/name
+        line = error_line(nafp('identify', '--db', d/'db', p), 'identify')
+        assert str(p) in line and cases[name] in line, line
+    FIGURES['bad audio files -> one-line errors'] = n_err
+
+def test_index_add_skips_bad_files(audio):
+    "`nafp index add` of a folder of bad files: each skipped with a warning and counted, the valid ones added."
+    d, cases = audio
+    db = d/'db_add'; shutil.copytree(d/'db', db)
+    r = nafp('index', 'add', db, d/'bad')
+    assert r.returncode == 0, r.stderr
+    listed = [n for n in cases if (d/'bad'/n).is_file() and not (d/'bad'/n).is_symlink() and not n.startswith('fifo')]
+    n_bad = sum(cases[n] is not None for n in listed)   # the 1-sample file too: no segment
+    assert f'{n_bad} unreadable' in r.stdout, r.stdout
+    assert 'NaN' in r.stderr and 'nan.wav' in r.stderr
+    r = nafp('identify', '--db', db, d/'good'/'t2.wav', '--json')
+    m = json.loads(r.stdout)[0]['matches'][0]
+    assert Path(m['path']).name == 't2.wav' and m['offset'] == 0, m
+
+def test_unreadable_file_as_plain_user(audio):
+    "A file the user may not read: a one-line 'cannot read it' error (run as uid 65534 when the tests run as root)."
+    d, _ = audio
+    p = d/'bad'/'locked.wav'; shutil.copy(d/'good'/'t0.wav', p); p.chmod(0)
+    try:
+        user = 65534 if os.geteuid() == 0 else None
+        if user is not None and shutil.which('setpriv') is None: pytest.skip('root without setpriv: cannot drop privileges')
+        r = nafp('identify', '--db', d/'db', p, user=user)
+        if user is not None and 'cannot read it' not in r.stderr and r.returncode != 2:
+            pytest.skip(f'cannot run nafp as uid {user} here: {r.stderr[-300:]}')
+        line = error_line(r, 'identify')
+        assert str(p) in line and 'cannot read it (Permission denied)' in line, line
+    finally: p.unlink()
+
+# ---------------------------------------------------------------- bad configurations
+BAD_CONFIGS = {  # file name -> (content, texts the error must contain)
+    'neg_batch.yaml': ('BSZ:\n  TS_BATCH_SZ: -5\n', 'BSZ.TS_BATCH_SZ: -5 is out of range; allowed: >= 1'),
+    'zero_batch.yaml': ('BSZ:\n  TS_BATCH_SZ: 0\n', 'BSZ.TS_BATCH_SZ: 0 is out of range; allowed: >= 1'),
+    'list.yaml': ('- MODEL\n- BSZ\n', 'expected sections at the top level (SECTION: {KEY: value}), got a list'),
+    'scalar.yaml': ('just words\n', 'expected sections at the top level (SECTION: {KEY: value}), got a str'),
+    'neg_epoch.yaml': ('TRAIN:\n  MAX_EPOCH: -1\n', 'TRAIN.MAX_EPOCH: -1 is out of range; allowed: >= 1'),
+    'neg_lr.yaml': ('TRAIN:\n  LR: -1\n', 'TRAIN.LR: -1.0 is out of range; allowed: > 0 and <= 10'),
+    'nan_lr.yaml': ('TRAIN:\n  LR: .nan\n', 'TRAIN.LR: nan is not a finite number'),
+    'zero_emb.yaml': ('MODEL:\n  EMB_SZ: 0\n', 'MODEL.EMB_SZ: 0 is out of range; allowed: >= 1'),
+    'str_channels.yaml': ('MODEL:\n  CHANNELS: [a, b, c, d, e, f, g, h]\n', 'MODEL.CHANNELS: expected numbers'),
+    'snr.yaml': ('TD_AUG:\n  TS_SNR: [10, 0]\n', 'TD_AUG.TS_SNR: expected [low, high]'),
+    'float_batch.yaml': ('BSZ:\n  TS_BATCH_SZ: 1.5\n', 'BSZ.TS_BATCH_SZ: expected int'),
+    'workers.yaml': ('DEVICE:\n  CPU_N_WORKERS: 0\n', 'DEVICE.CPU_N_WORKERS: 0 is out of range'),
+    'prob.yaml': ('SPEC_AUG:\n  SPECAUG_PROBS: 2\n', 'SPEC_AUG.SPECAUG_PROBS: 2.0 is out of range; allowed: >= 0 and <= 1'),
+    'section.yaml': ('TRAIN: 5\n', 'TRAIN: expected a mapping of keys'),
+    'unknown.yaml': ('TRAIN:\n  MAX_EPOCHS: 3\n', 'unknown key TRAIN.MAX_EPOCHS'),
+    'broken.yaml': ('MODEL: [\n', 'not valid YAML'),
+    'binary.yaml': (b'\xff\xfe\x00\x81garbage', 'cannot read it'),
+}
+
+@pytest.fixture(scope='module')
+def configs(tmp_path_factory):
+    d = tmp_path_factory.mktemp('configs')
+    for n, (text, _) in BAD_CONFIGS.items():
+        (d/n).write_bytes(text if isinstance(text, bytes) else text.encode())
+    (d/'folder.yaml').mkdir()
+    return d
+
+def test_bad_configs_are_one_line_errors(configs, capsys):
+    "Each bad file: exit 2 and one line naming the file, the key, the value and the allowed range."
+    from neural_audio_fp.cli import main
+    cases = {**{n: e for n, (_, e) in BAD_CONFIGS.items()}, 'folder.yaml': 'is not a regular file'}
+    for n, expect in cases.items():
+        assert main(['config', '--config', str(configs/n)]) == 2, n
+        err = capsys.readouterr().err.strip()
+        assert err.startswith('nafp config: error:') and '\n' not in err, err
+        assert str(configs/n) in err and expect in err, err
+    FIGURES['bad configs -> one-line errors'] = len(cases)
+
+def test_bad_config_writes_nothing(configs, tmp_path):
+    "A bad config fails before anything is written, so it cannot poison a later run of the same folders."
+    src = tmp_path/'src'; src.mkdir()
+    sf.write(src/'a.wav', np.zeros(16000, np.float32), 8000)
+    for n in ('neg_batch.yaml', 'zero_batch.yaml', 'list.yaml'):
+        r = nafp('generate', 'run', '--config', configs/n, '--source', src, '--output', tmp_path/'emb')
+        assert str(configs/n) in error_line(r, 'generate')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['src']
+
+# ---------------------------------------------------------------- kill -9 of `nafp generate --source`
+@pytest.fixture
+def slow(request):
+    "Skip unless the project's `slow` test flag is given (`pytest --flags slow`), as for notebook cells."
+    if 'slow' not in request.config.getoption('--flags').split(): pytest.skip('slow: run with `--flags slow`')
+def _tree(d:Path)->dict: return {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob('*')) if p.is_file()}
+
+def _stray(d:Path)->list: return [p.name for p in d.rglob('*') if p.name.startswith('.') or p.name.endswith('.tmp')]
+
+def test_kill_generate_source_at_random_points(tmp_path, slow):
+    "`nafp generate --source` killed (SIGKILL) at random moments after the source gained files; the resumed output equals a clean run byte for byte."
+    code = ("import sys, tensorflow as tf\n"
+            "from neural_audio_fp.config import load_config, save_config\n"
+            "from neural_audio_fp.model import build_embedder\n"
+            "from neural_audio_fp.train import ckpt_dir\n"
+            "cfg = load_config('tiny', {'DIR.LOG_ROOT_DIR': sys.argv[1], 'BSZ.TS_BATCH_SZ': 32})\n"
+            "d = ckpt_dir(cfg.dir.log_root_dir, 'fresh'); save_config(cfg, d/'config.yaml')\n"
+            "tf.train.Checkpoint(model=build_embedder(cfg.model).fingerprinter).save(str(d/'ckpt'))\n")
+    subprocess.run([sys.executable, '-c', code, str(tmp_path/'logs')], check=True, env=ENV)
+    (tmp_path/'bad.yaml').write_text('TRAIN:\n  MAX_EPOCH: -1\n')                # a bad config writes nothing (train too)
+    r = nafp('train', 'fresh', '--config', tmp_path/'bad.yaml', '--log_root', tmp_path/'bad_logs')
+    assert 'TRAIN.MAX_EPOCH: -1' in error_line(r, 'train') and not (tmp_path/'bad_logs').exists()
+    src, rng = tmp_path/'src', np.random.default_rng(0)
+    src.mkdir()
+    for i in range(16): sf.write(src/f't{i:02d}.wav', (.3 * rng.standard_normal(int(8000 * rng.uniform(4, 12)))).astype(np.float32), 8000)
+    def gen(out, wait=True):
+        args = [NAFP, 'generate', 'fresh', '--config', str(tmp_path/'logs'/'checkpoint'/'fresh'/'config.yaml'), '--source', str(src), '--output', str(out), '--tracks_per_part', '2']
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        if wait: o, e = p.communicate(timeout=600); assert p.returncode == 0 and 'Traceback' not in e, e
+        return p
+    hidden = sorted(src.iterdir())[-4:]
+    for f in hidden: f.rename(tmp_path/f.name)                                # a first, complete run on 12 files
+    base = tmp_path/'base'; gen(base)
+    for f in hidden: (tmp_path/f.name).rename(src/f.name)                     # then the folder gains 4 files
+    def wait_parts(p, d):
+        "Wait until run `p` starts writing (its parts folder appears) or ends; the time waited."
+        t0 = time.time()
+        while p.poll() is None and not (d/'fresh'/'1'/'.custom_source.parts').exists(): time.sleep(.05)
+        return time.time() - t0
+    t0 = time.time(); p = gen(tmp_path/'clean', wait=False); t_start = wait_parts(p, tmp_path/'clean')
+    o, e = p.communicate(timeout=600); t_run = time.time() - t0; assert p.returncode == 0, e
+    clean = _tree(tmp_path/'clean'/'fresh'/'1')
+    random.seed(0); n, tried, survived, runs_ok, tracebacks, lost, stray = 10, 0, 0, 0, 0, 0, 0
+    out = tmp_path/'out'
+    for k in range(n):
+        if out.exists(): shutil.rmtree(out)
+        shutil.copytree(base, out)                                            # 12-file outputs, 16-file folder
+        p = gen(out, wait=False)
+        if k % 2: time.sleep(random.uniform(.2, t_run))                       # anywhere, start-up included
+        else: wait_parts(p, out); time.sleep(random.uniform(0, t_run - t_start))   # while it writes
+        killed = p.poll() is None
+        if killed: p.send_signal(signal.SIGKILL); tried += 1
+        o, e = p.communicate(); tracebacks += 'Traceback' in e
+        r = gen(out, wait=False); o, e = r.communicate(timeout=600)          # resume
+        tracebacks += 'Traceback' in e
+        got = _tree(out/'fresh'/'1')
+        lost += sum(len(v) for q, v in clean.items() if got.get(q) != v); stray += len(_stray(out))
+        ok = r.returncode == 0 and got == clean and not _stray(out)
+        runs_ok += ok; survived += ok and killed
+    FIGURES.update({'kills survived / tried': f'{survived}/{tried}', 'tracebacks': tracebacks, 'bytes lost': lost,
+                    'stray temporaries': stray})
+    print(f"\nkill -9 of `nafp generate --source`: {survived}/{tried} kills survived ({runs_ok}/{n} runs resumed to the clean bytes), "
+          f"{tracebacks} tracebacks, {lost} bytes lost, {stray} stray temporaries (clean run {t_run:.1f} s, writing from {t_start:.1f} s)")
+    assert tried >= n // 2 and survived == tried and runs_ok == n and tracebacks == 0 and lost == 0 and stray == 0
+
+def teardown_module(module):
+    if FIGURES: print('\nfault-injection figures: ' + ', '.join(f'{k}: {v}' for k, v in FIGURES.items()))
