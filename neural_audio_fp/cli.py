@@ -6,10 +6,10 @@
 from __future__ import annotations
 import os, sys, importlib, logging
 from fastcore.script import call_parse, anno_parser
-from .core import NafpError, setup_logging
+from .core import NafpError, setup_logging, quiet_startup
 
 # %% auto #0
-__all__ = ['COMMANDS', 'config_cmd', 'main']
+__all__ = ['COMMANDS', 'SHORT', 'config_cmd', 'command_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #3b7d838f
 COMMANDS = {
@@ -52,11 +52,19 @@ def config_cmd(
     print(yaml.safe_dump(load_config(config).to_dict(), sort_keys=False), end='')
 
 # %% ../nbs/90_cli.ipynb #9a9b1498
-def _usage()->str:
-    w = max(len(k) for k in COMMANDS)
-    lines = [f"  {k:<{w}}  {v[2]}" for k,v in COMMANDS.items()]
+def _groups()->list:
+    "First words of the two-word commands (`dataset`, `index`)."
+    return sorted({k.split()[0] for k in COMMANDS if ' ' in k})
+
+def _usage(group:str=None, # list only the sub-commands of this group
+          )->str:
+    cmds = {k: v for k, v in COMMANDS.items() if group is None or k.split()[0] == group}
+    w = max(len(k) for k in cmds)
+    lines = "\n".join(f"  {k:<{w}}  {v[2]}" for k,v in cmds.items())
+    if group: return (f"usage: nafp {group} SUBCOMMAND [ARGS...]\n\nsub-commands:\n{lines}\n\n"
+                      f"Run `nafp {group} SUBCOMMAND --help` for the options of a sub-command.")
     return ("usage: nafp COMMAND [ARGS...]\n\nNeural audio fingerprinting: train, generate, evaluate, identify.\n\n"
-            "commands:\n" + "\n".join(lines) + "\n\nRun `nafp COMMAND --help` for the options of a command.")
+            f"commands:\n{lines}\n\nRun `nafp COMMAND --help` for the options of a command.")
 
 def _find(argv:list)->tuple:
     "Longest registered command that prefixes `argv`, and the remaining arguments."
@@ -64,6 +72,19 @@ def _find(argv:list)->tuple:
         name = ' '.join(argv[:n])
         if len(argv) >= n and name in COMMANDS: return name, argv[n:]
     return None, argv
+
+# %% ../nbs/90_cli.ipynb #54808045
+SHORT = {'--config': '-c'}  # short aliases shown in the usage of every command that has the long option
+
+def command_parser(func, # a plain function with `call_parse`-style annotations
+                   prog:str, # program name shown in the usage
+                  ):
+    "`fastcore.script.anno_parser` of `func`, with the short aliases of `SHORT`."
+    p = anno_parser(func, prog=prog)
+    for a in p._actions:
+        for long, short in SHORT.items():
+            if long in a.option_strings: a.option_strings.insert(0, short); p._option_string_actions[short] = a
+    return p
 
 # %% ../nbs/90_cli.ipynb #5df65a1a
 def main(argv:list=None, # arguments after `nafp` (default: `sys.argv[1:]`)
@@ -74,16 +95,17 @@ def main(argv:list=None, # arguments after `nafp` (default: `sys.argv[1:]`)
     if argv[0] == '--version':
         from neural_audio_fp import __version__; print(__version__); return 0
     name, rest = _find(argv)
-    rest = ['--config' if a == '-c' else a for a in rest]  # the original's `-c CONFIG`
     if name is None:
-        print(f"nafp: unknown command {' '.join(argv[:2])!r}\n\n{_usage()}", file=sys.stderr); return 2
+        g = argv[0] if argv[0] in _groups() else None
+        if g and (len(argv) == 1 or argv[1] in ('-h', '--help', 'help')): print(_usage(g)); return 0
+        print(f"nafp: unknown command {' '.join(argv[:2])!r}\n\n{_usage(g)}", file=sys.stderr); return 2
     mod, fn, _ = COMMANDS[name]
     setup_logging(logging.INFO)
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # a command-line tool: keep TensorFlow's C++ start-up chatter out
+    quiet_startup()  # before TensorFlow or Faiss are imported
     func = getattr(importlib.import_module(mod), fn)
     func = getattr(func, '__wrapped__', func)  # the plain function under `call_parse`
     try:
-        args = vars(anno_parser(func, prog=f'nafp {name}').parse_args(rest))
+        args = vars(command_parser(func, f'nafp {name}').parse_args(rest))
         args.pop('xtra', None); args.pop('pdb', None)
         func(**args)
     except NafpError as e: print(f"nafp {name}: error: {e}", file=sys.stderr); return 2

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['logger', 'NafpError', 'ConfigError', 'AudioError', 'DataError', 'get_logger', 'setup_logging', 'set_seed', 'tf_gpus',
-           'faiss_gpu_count', 'atomic_path', 'progress']
+__all__ = ['logger', 'QUIET_LOGGERS', 'NafpError', 'ConfigError', 'AudioError', 'DataError', 'get_logger', 'setup_logging',
+           'quiet_startup', 'set_seed', 'tf_gpus', 'faiss_gpu_count', 'atomic_path', 'progress']
 
 # %% ../nbs/00_core.ipynb #43454abb
 class NafpError(Exception):
@@ -44,6 +44,19 @@ def setup_logging(level:int|str=logging.INFO, # logging level
     logger.propagate = False  # printed once here, even if something configured the root logger
     logger.setLevel(level)
     return logger
+
+# %% ../nbs/00_core.ipynb #4f50d1c8
+QUIET_LOGGERS = ('tensorflow', 'absl', 'faiss', 'h5py')  # Python loggers of the heavy libraries
+
+def quiet_startup(env:dict=None, # environment to update (default: `os.environ`)
+                 )->dict:
+    "Keep TensorFlow, oneDNN, absl and Faiss start-up notices out of a command's output (call before importing them)."
+    env = os.environ if env is None else env
+    env.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # C++ INFO/WARNING/ERROR lines: CPU features, oneDNN, CUDA factories
+    for n in QUIET_LOGGERS:
+        lg = logging.getLogger(n)
+        if lg.level == logging.NOTSET: lg.setLevel(logging.ERROR)
+    return env
 
 # %% ../nbs/00_core.ipynb #cf886abe
 def set_seed(seed:int=42, # seed for python, numpy and tensorflow

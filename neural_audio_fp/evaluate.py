@@ -251,16 +251,17 @@ def evaluate_dir(d:str|Path, # directory with query/db(/dummy_db) memmaps from `
     return r
 
 # %% ../nbs/23_evaluate.ipynb #c4ffc15d
-def _latest_index(root:Path, name:str)->str:
+def _latest_index(root:Path, name:str, gen:str=None)->str:
     ds = [p.name for p in (root/name).iterdir() if p.is_dir() and p.name.isdigit()] if (root/name).is_dir() else []
-    if not ds: raise DataError(f"no fingerprints under {root/name}: run `nafp generate {name}` first, or pass --emb_dir")
+    if not ds: raise DataError(f"no fingerprints under {root/name}: run `{gen or f'nafp generate {name}'}` first, or pass --emb_dir")
     return max(ds, key=int)
 
 @call_parse
 def evaluate_cmd(
-    name:Param('checkpoint name (fingerprints in OUTPUT_ROOT_DIR/NAME/INDEX)', str, opt=False, nargs='?')=None,
+    name:Param('checkpoint name (fingerprints in OUTPUT_ROOT_DIR/NAME/INDEX, written by `nafp generate NAME`)', str, opt=False, nargs='?')=None,
     index:Param('checkpoint index (default: the latest with fingerprints)', str, opt=False, nargs='?')=None,
-    config:str='default', # configuration preset or YAML file (-c)
+    config:str='default', # configuration preset or YAML file
+    log_root:str=None, # LOG_ROOT_DIR whose emb/ holds the fingerprints of `nafp generate --log_root` (default: the config's DIR)
     index_type:str='ivfpq', # l2 | ivf | ivfpq | ivfpq-rr | hnsw | a Faiss factory string
     nogpu:bool=False, # force the CPU even when Faiss GPU is available
     kprobe:int=20, # neighbours searched per query segment
@@ -273,11 +274,15 @@ def evaluate_cmd(
 ):
     "Search the test queries among dummy DB + DB and print top-1/3/10 hit rates per query length."
     from neural_audio_fp.config import load_config
-    cfg = load_config(config)
+    import shlex
+    from neural_audio_fp.generate import log_root_overrides
+    cfg = load_config(config, log_root_overrides(log_root))
     if emb_dir is None:
         if not name: raise ConfigError("give a checkpoint NAME or --emb_dir DIR")
         root = Path(cfg.dir.output_root_dir)
-        emb_dir = root/name/(index or _latest_index(root, name))
+        gen = shlex.join(['nafp', 'generate', name] + (['-c', config] if config != 'default' else [])
+                         + (['--log_root', log_root] if log_root else []))
+        emb_dir = root/name/(index or _latest_index(root, name, gen))
     try: lens = tuple(int(s) for s in test_seq_len.replace(',', ' ').split())
     except ValueError: raise ConfigError(f"--test_seq_len {test_seq_len!r}: give segment counts such as '1 3 5 9 11 19'") from None
     if not lens or min(lens) < 1: raise ConfigError(f"--test_seq_len {test_seq_len!r}: lengths must be >= 1")

@@ -15,7 +15,7 @@ log = get_logger('generate')
 
 # %% auto #0
 __all__ = ['log', 'emb_dir', 'mm_paths', 'load_memmap', 'load_meta', 'write_fingerprints', 'fingerprint_tracks', 'generate',
-           'generate_cmd']
+           'log_root_overrides', 'generate_cmd']
 
 # %% ../nbs/20_generate.ipynb #4b87a0f1
 def emb_dir(output_root:str|Path, # `DIR.OUTPUT_ROOT_DIR`
@@ -271,13 +271,19 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG)
     return res
 
 # %% ../nbs/20_generate.ipynb #d2506ce9
+def log_root_overrides(log_root:str|None, # `--log_root DIR` of a command, or None
+                      )->dict:
+    "Config overrides of `--log_root DIR`: checkpoints in DIR/checkpoint/, fingerprints in DIR/emb/ (like ./logs/)."
+    return {'DIR.LOG_ROOT_DIR': str(log_root), 'DIR.OUTPUT_ROOT_DIR': str(Path(log_root)/'emb')} if log_root else {}
+
 @call_parse
 def generate_cmd(
     name:Param('checkpoint name (LOG_ROOT_DIR/checkpoint/NAME)', str, opt=False), 
     index:Param('checkpoint index (default: the latest)', int, opt=False, nargs='?')=None,
-    config:str='default', # configuration preset or YAML file (-c)
+    config:str='default', # configuration preset or YAML file; its MODEL must match the checkpoint's
+    log_root:str=None, # LOG_ROOT_DIR holding checkpoint/NAME/; fingerprints go to LOG_ROOT/emb/ (default: the config's DIR)
     source:str=None, # fingerprint this folder of audio instead of the test set (-> custom_source.mm)
-    output:str=None, # output root instead of DIR.OUTPUT_ROOT_DIR
+    output:str=None, # output root instead of DIR.OUTPUT_ROOT_DIR (fingerprints in OUTPUT/NAME/INDEX/)
     skip_dummy:bool=False, # do not fingerprint the dummy DB
     data_root:str=None, # dataset root: sets DIR.SOURCE_ROOT_DIR and the aug folders to ROOT/music, ROOT/aug/*
     seed:int=0, # seed of synthesised (unseen_syn) queries
@@ -286,7 +292,7 @@ def generate_cmd(
 ):
     "Fingerprint the test DB, its queries and the dummy DB (or --source) with a trained checkpoint."
     from neural_audio_fp.config import load_config, with_data_root
-    cfg = load_config(config)
+    cfg = load_config(config, log_root_overrides(log_root))
     if data_root: cfg = with_data_root(cfg, data_root)
     res = generate(cfg, name, index, source, output, skip_dummy, seed, overwrite, tracks_per_part)
     for k, p in res.items(): print(f"{k}: {p} ({len(load_memmap(p.parent, k)):,} fingerprints)")

@@ -105,7 +105,8 @@ def want_gpu(use_gpu:bool|None=None, # None or True: when available (one log lin
     global _told_cpu
     if use_gpu is False: return False
     if faiss_gpu_count() == 0:
-        if use_gpu or not _told_cpu: log.info("Faiss GPU not available (faiss-cpu or no visible GPU): indexes run on the CPU")
+        if use_gpu or not _told_cpu:  # a notice when asked for; a debug line on CPU-only machines (the usual case)
+            (log.info if use_gpu else log.debug)("Faiss GPU not available (faiss-cpu or no visible GPU): indexes run on the CPU")
         _told_cpu = True
         return False
     return True

@@ -26,6 +26,6 @@ def test_cli_errors(tmp_path):
     r = nafp('evaluate', '--config', 'tiny', cwd=tmp_path)
     assert r.returncode == 2 and 'checkpoint NAME or --emb_dir' in r.stderr
     r = nafp('evaluate', 'nosuchrun', '--config', 'tiny', cwd=tmp_path)
-    assert r.returncode == 2 and 'run `nafp generate nosuchrun` first' in r.stderr
+    assert r.returncode == 2 and 'run `nafp generate nosuchrun -c tiny` first' in r.stderr
     r = nafp('generate', 'nosuchrun', '--config', 'tiny', cwd=tmp_path)
     assert r.returncode == 2 and 'no checkpoint' in r.stderr
