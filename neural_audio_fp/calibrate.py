@@ -15,7 +15,7 @@ from .identify import (Calibration, FEATURES, align_scores, rank_tracks, match_e
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'cache_dir', 'negative_tracks', 'mp3_roundtrip', 'degrade',
+__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'cache_dir', 'negative_tracks', 'noise_clips', 'mp3_roundtrip', 'degrade',
            'degrade_excerpt', 'excerpt_evidence', 'calibrate', 'calibration_report']
 
 # %% ../nbs/32b_calibrate.ipynb #cef1d0bd
@@ -30,50 +30,72 @@ def _render(i:int, plan:list, dur:float, sr:int, seed:int)->np.ndarray:
     return render_track(plan[i][1], random_arrangement(np.random.default_rng([seed, i])), dur, sr)[0]
 
 # %% ../nbs/32b_calibrate.ipynb #07f9f76a
+def _cached(kind:str, n:int, dur:float, sr:int, seed:int, make)->list:
+    "`n` clips `make(i)` kept as WAV files in `cache_dir()/KIND-SEED-SR-DURs/`."
+    from neural_audio_fp.audio import load_audio, write_wav
+    folder, out = cache_dir()/f'{kind}-{seed}-{sr}-{dur:g}s', []
+    for i in progress(range(n), desc=kind):
+        p = folder/f'{i:04d}.wav'
+        if p.is_file(): out.append(load_audio(p, sr)); continue
+        x = make(i); out.append(x)
+        try: write_wav(p, x, sr)
+        except OSError as e: log.debug(f"not caching {p}: {e}")
+    return out
+
 def negative_tracks(n:int=32, # rendered tracks (at most `NEG_PLAN`)
                     dur:float=30., # length of each (s)
                     sr:int=8000, # sample rate
                     seed:int=NEG_SEED, # seed of the plan and the arrangements
                    )->list:
     "`n` tracks of music no DB holds (the corpus renderer with its own seed), from the cache or rendered into it."
-    from neural_audio_fp.audio import load_audio, write_wav
-    folder, out, plan = cache_dir()/f'negatives-{seed}-{sr}-{dur:g}s', [], None
-    for i in progress(range(min(n, NEG_PLAN)), desc='music not in the DB'):
-        p = folder/f'{i:04d}.wav'
-        if p.is_file(): out.append(load_audio(p, sr)); continue
-        if plan is None:
-            from neural_audio_fp.scores import plan_tracks
-            plan = plan_tracks({'calibration': NEG_PLAN}, seed=seed)['calibration']
-        x = _render(i, plan, dur, sr, seed); out.append(x)
-        try: write_wav(p, x, sr)
-        except OSError as e: log.debug(f"not caching {p}: {e}")
-    return out
+    plan = []
+    def make(i):
+        from neural_audio_fp.scores import plan_tracks
+        if not plan: plan.extend(plan_tracks({'calibration': NEG_PLAN}, seed=seed)['calibration'])
+        return _render(i, plan, dur, sr, seed)
+    return _cached('negatives', min(n, NEG_PLAN), dur, sr, seed, make)
+
+def noise_clips(n:int=4, dur:float=30., sr:int=8000, seed:int=NEG_SEED)->list:
+    "`n` background-noise clips (`ambience.bg_clip`: sound effects, percussion, babble, coloured noise), cached."
+    from neural_audio_fp.ambience import bg_clip
+    return _cached('noise', n, dur, sr, seed, lambda i: bg_clip(dur, [seed, 1, i], sr)[0])
 
 # %% ../nbs/32b_calibrate.ipynb #9da1daa0
 VARIANTS = ('clean', 'mp3', 'reverb', 'noise')
 
-def mp3_roundtrip(x:np.ndarray, sr:int=8000, kbps:int=32)->np.ndarray|None:
-    "`x` encoded to MP3 at `kbps` and decoded with `ffmpeg` (None when `ffmpeg` is not installed)."
+def mp3_roundtrip(xs:list, # mono clips (n_i,)
+                  sr:int=8000, kbps:int=32)->list|None:
+    "Each clip encoded to MP3 at `kbps` and decoded with `ffmpeg`, all in one pass (None when `ffmpeg` is not installed)."
+    import tempfile
     if shutil.which('ffmpeg') is None: return None
-    run = lambda args, data: subprocess.run(['ffmpeg', '-v', 'error', *args], input=data, capture_output=True, check=True).stdout
-    enc = run(['-f', 'f32le', '-ar', str(sr), '-ac', '1', '-i', '-', '-c:a', 'libmp3lame', '-b:a', f'{kbps}k', '-f', 'mp3', '-'], x.astype(np.float32).tobytes())
-    y = np.frombuffer(run(['-i', '-', '-f', 'f32le', '-ar', str(sr), '-ac', '1', '-'], enc), np.float32)
-    return np.pad(y, (0, max(0, len(x) - len(y))))[:len(x)].copy()
+    gap = sr; x = np.concatenate([np.r_[np.asarray(c, np.float32), np.zeros(gap, np.float32)] for c in xs])
+    with tempfile.TemporaryDirectory() as d:
+        raw, mp3 = Path(d)/'x.f32', Path(d)/'x.mp3'; x.tofile(raw)
+        run = lambda *a: subprocess.run(['ffmpeg', '-v', 'error', '-y', *a], capture_output=True, check=True)
+        run('-f', 'f32le', '-ar', str(sr), '-ac', '1', '-i', str(raw), '-c:a', 'libmp3lame', '-b:a', f'{kbps}k', str(mp3))
+        run('-i', str(mp3), '-f', 'f32le', '-ar', str(sr), '-ac', '1', str(raw))
+        y = np.fromfile(raw, np.float32)
+    y = np.pad(y, (0, max(0, len(x) - len(y))))
+    ends = np.cumsum([len(c) + gap for c in xs])
+    return [y[e - gap - len(c):e - gap].copy() for c, e in zip(xs, ends)]
 
 def degrade(x:np.ndarray, # clean track (n,)
-            kind:str, # one of `VARIANTS`
-            seed:int|list=0, # seed of the room, noise and SNR
-            sr:int=8000, snr_range:tuple=(0., 15.), # noise level of 'noise' (dB)
-           )->np.ndarray|None:
-    "A degraded copy of `x` (None for 'mp3' without `ffmpeg`)."
+            kind:str, # one of `VARIANTS` ('mp3' through `mp3_roundtrip`)
+            rng:np.random.Generator, # which room, noise and SNR
+            irs:list, # room impulse responses to draw from (`ambience.room_ir`)
+            noise:list=None, # noise clips to draw from ('noise')
+            snr_range:tuple=(0., 15.), # SNR range of 'noise' (dB)
+           )->np.ndarray:
+    "A degraded copy of `x`: 'clean' as is, 'reverb' in a room, 'noise' with background noise then in a room."
     from scipy.signal import fftconvolve
-    from neural_audio_fp.ambience import room_ir
-    from neural_audio_fp.corpus import degrade_track
     if kind == 'clean': return x
-    if kind == 'mp3': return mp3_roundtrip(x, sr)
-    if kind == 'reverb': y = fftconvolve(x, room_ir(seed, sr)[0])[:len(x)]; return (y*np.sqrt(np.mean(x**2)/max(np.mean(y**2), 1e-12))).astype(np.float32)
-    if kind == 'noise': return degrade_track(x, seed, snr_range, sr)[0]
-    raise DataError(f"degradation {kind!r}: expected one of {VARIANTS}")
+    if kind not in ('reverb', 'noise'): raise DataError(f"degradation {kind!r}: expected one of {VARIANTS}")
+    y, p = x, np.mean(x**2)
+    if kind == 'noise':
+        c = noise[int(rng.integers(len(noise)))]; c = np.tile(c, len(x)//len(c) + 2); s = int(rng.integers(0, len(c) - len(x)))
+        c = c[s:s+len(x)]; y = x + c*np.sqrt(p/(max(np.mean(c**2), 1e-12)*10**(rng.uniform(*snr_range)/10)))
+    y = fftconvolve(y, irs[int(rng.integers(len(irs)))])[:len(x)]
+    return (y*np.sqrt(p/max(np.mean(y**2), 1e-12))).astype(np.float32)
 
 # %% ../nbs/32b_calibrate.ipynb #76fd9e45
 def degrade_excerpt(x:np.ndarray, # clean excerpt (n,)
@@ -118,7 +140,6 @@ def excerpt_evidence(db:FingerprintDB, # database
 def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
     "[(is_db, track id or None, offset of the window (s), audio)]: windows of DB tracks, rendered music, noise, `val` songs."
     from neural_audio_fp.audio import load_audio, list_audio
-    from neural_audio_fp.ambience import bg_clip
     ids = sorted(in_audio) if in_audio is not None else [k for k, t in db.tracks.items() if Path(t['path']).is_file()]
     ids = [ids[i] for i in np.sort(rng.choice(len(ids), min(n_db, len(ids)), replace=False))] if ids else []
     w = int(dur*fs); out = []
@@ -128,7 +149,7 @@ def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
         try: x = in_audio[k] if in_audio is not None else load_audio(db.tracks[k]['path'], sr=fs)
         except AudioError as e: log.warning(f"calibration: skipping {e}"); continue
         out.append((True, k, *win(np.asarray(x, np.float32))))
-    neg = negative_tracks(n_neg, dur, fs) + [bg_clip(dur, [NEG_SEED, 1, i], fs)[0] for i in range(max(1, n_neg//8))]
+    neg = negative_tracks(n_neg, dur, fs) + noise_clips(max(1, n_neg//8), dur, fs)
     for f in [p for v in (val or ()) for p in list_audio(v)]:
         try: neg.append(load_audio(f, sr=fs))
         except AudioError as e: log.warning(f"calibration: skipping {e}")
@@ -137,17 +158,21 @@ def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
 # %% ../nbs/32b_calibrate.ipynb #ad35c833
 def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed)->dict:
     "{n_seg: (is_db, correct, half, evidence)} over every source x variant."
+    from neural_audio_fp.ambience import room_ir
     e = db.embedder; n_segs = [max(1, int(round((d - e.dur)/e.hop)) + 1) for d in durs]
-    acc = {L: [] for L in n_segs}; count = {True: 0, False: 0}
-    for i, (is_db, k, t0, x) in enumerate(progress(src, desc='calibrating')):
-        half = count[is_db] % 2; count[is_db] += 1
-        for vi, v in enumerate(variants):
-            y = degrade(x, v, [seed, i, vi], e.fs)
-            if y is None: continue
+    irs = [room_ir([seed, 5, i], e.fs)[0] for i in range(8)]
+    noise = noise_clips(4, 30., e.fs) if 'noise' in variants else None
+    acc, count, halves = {L: [] for L in n_segs}, {True: 0, False: 0}, []
+    for is_db, *_ in src: halves.append(count[is_db] % 2); count[is_db] += 1
+    for v in variants:
+        ys = mp3_roundtrip([s[3] for s in src], e.fs) if v == 'mp3' else [None]*len(src)
+        if ys is None: log.info("calibration: no ffmpeg, no MP3 excerpts"); continue
+        for i, (is_db, k, t0, x) in enumerate(progress(src, desc=f'calibrating ({v})')):
+            y = ys[i] if v == 'mp3' else degrade(x, v, rng, irs, noise)
             o = int(rng.integers(0, int(e.hop*e.fs)))          # excerpts start anywhere, not on the DB's segment grid
             for L, (js, tr, off, f) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe).items():
-                ok = (tr == k) & (np.abs(off - (t0 + o/e.fs + js*e.hop)) <= e.hop + 1e-6) if is_db else np.zeros(len(js), bool)
-                acc[L].append((np.full(len(js), is_db), ok, np.full(len(js), half), f))
+                ok = (tr == k) if is_db else np.zeros(len(js), bool)     # the right track (a repeat of the excerpt elsewhere in it is right too)
+                acc[L].append((np.full(len(js), is_db), ok, np.full(len(js), halves[i]), f))
     return {L: tuple(np.concatenate(c) for c in zip(*v)) for L, v in acc.items() if v}
 
 # %% ../nbs/32b_calibrate.ipynb #5e833b59

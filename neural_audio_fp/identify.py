@@ -177,13 +177,16 @@ def identify(db:FingerprintDB, # database to search
              window:float=10., # window length (s) for long recordings
              hop:float=5., # window hop (s) for long recordings
              calibration:Calibration|None|str='auto', # 'auto': the DB's stored calibration
+             name:str=None, # name of the query in the result and in errors (default: the path, or '<array>')
+             speeds:tuple=(1.,), # also search the recording stretched by these factors (e.g. .96-1.04 for sped-up copies); the best is kept
             )->dict:
     "Identify a recording: {'query','duration','time','matches': [{'start','end','track','title','path','offset','score','confidence','in_db','alternatives'}]}."
     from neural_audio_fp.audio import load_audio, segment
     t0, e = time.perf_counter(), db.embedder
     cal = load_calibration(db) if isinstance(calibration, str) else calibration
-    if isinstance(query, (str, Path)): name, x = str(query), load_audio(query, sr=e.fs)
-    else: name, x = '<array>', np.asarray(query, np.float32)
+    if isinstance(query, (str, Path)): name, x = name or str(query), load_audio(query, sr=e.fs)
+    else: name, x = name or '<array>', np.asarray(query, np.float32)
+    if tuple(speeds) != (1.,): return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name)
     q = e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop))
     if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
     _, I = db.search(q, k_probe)
@@ -199,3 +202,16 @@ def identify(db:FingerprintDB, # database to search
         spans = _merge([s for s in spans if s['in_db'] is not False and s['track'] is not None], e.hop + 1e-6)
         for s in spans: _trim(db, q, s, e.hop, e.dur)
     return dict(query=name, duration=len(x)/e.fs, time=time.perf_counter() - t0, matches=spans)
+
+# %% ../nbs/32_identify.ipynb #3f6b42d5
+def _best_speed(db, x, speeds, t0, **kw)->dict:
+    "`identify` of `x` stretched by each factor; the result whose spans have the most score x seconds, in the recording's time."
+    import soxr
+    fs, best = db.embedder.fs, None
+    for s in speeds:
+        r = identify(db, x if s == 1 else soxr.resample(x, fs, fs*s).astype(np.float32), **kw)
+        v = sum(m['score']*(m['end'] - m['start']) for m in r['matches'] if m['in_db'] is not False)
+        if best is None or v > best[0]: best = (v, s, r)
+    _, s, r = best
+    for m in r['matches']: m['start'], m['end'], m['speed'] = round(m['start']/s, 3), round(m['end']/s, 3), s
+    return dict(r, duration=len(x)/fs, time=time.perf_counter() - t0)
