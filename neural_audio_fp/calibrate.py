@@ -198,9 +198,9 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
     cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], n_pos=[], n_neg=[], version=db.version)
     for L in sorted(ev):
         is_db, ok, half, f = ev[L]; fit, chk = half == 0, half == 1
-        w, b = fit_logistic(f[ok & fit], f[~ok & fit])
+        w, b = fit_logistic(f[ok & fit], f[~is_db & fit])
         conf = 1/(1 + np.exp(-np.clip(f @ w + b, -30, 30)))
-        t = threshold_for_fpr(conf[~ok & fit], fpr*safety)
+        t = threshold_for_fpr(conf[~is_db & fit], fpr*safety)
         for k, v in dict(n_seg=L, w=w.tolist(), b=b, threshold=t, fpr=float((conf[~is_db & chk] >= t).mean()), tpr=float((conf[ok & chk] >= t).mean()),
                          fpr_fit=float((conf[~is_db & fit] >= t).mean()), n_pos=int(ok.sum()), n_neg=int((~is_db).sum())).items(): getattr(cal, k).append(v)
     if save: save_calibration(db, cal)

@@ -167,6 +167,7 @@ def identify_cmd(
     json:bool=False, # print JSON instead of text
     window:float=10., # window (s) for recordings longer than 1.5 windows
     hop:float=5., # window hop (s)
+    speeds:str=None, # also search at these stretch factors, e.g. 0.96,0.98,1,1.02,1.04 (recordings a few % fast or slow)
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
 ):
     "Identify recordings against a fingerprint database: one line per match with its confidence and accept/reject."
@@ -174,12 +175,13 @@ def identify_cmd(
     from neural_audio_fp.db import FingerprintDB
     from neural_audio_fp.identify import identify
     if db is None: raise ConfigError("--db DB_DIR is required (a directory made by `nafp index build`)")
-    fdb = FingerprintDB(db, log_root=log_root); fdb.embedder   # load (and warm) the model before the first query
+    sp = (1.,) if not speeds else tuple(float(s) for s in speeds.split(','))
+    fdb = FingerprintDB(db, log_root=log_root); fdb.embedder; fdb.searcher   # load model (warmed) and index before the first query
     out, failed = [], []
     for p, why in _queries(files):
         try:
             if why: raise AudioError(f"{p}: {why}")
-            r = identify(fdb, _read(p, fdb.embedder.fs), top_k=max(top_k, 2), window=window, hop=hop, name=str(p))
+            r = identify(fdb, _read(p, fdb.embedder.fs), top_k=max(top_k, 2), window=window, hop=hop, name=str(p), speeds=sp)
         except AudioError as e: failed.append(str(e)); print(f"nafp identify: {e}", file=sys.stderr); continue
         out.append(r)
         if not json: print(_fmt(r, top_k), flush=True)
