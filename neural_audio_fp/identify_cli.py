@@ -19,7 +19,7 @@ def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=24, n_neg:int=32):
     "Calibrate `db` (keeping the target FPR of its last calibration unless `fpr` is given) and print the report."
     from neural_audio_fp.calibrate import calibrate, calibration_report
     from neural_audio_fp.identify import load_calibration
-    if not n_calib: log.warning(f"{db.path}: not calibrated (--n_calib 0): answers carry no accept/reject"); return None
+    if not n_calib: print(f"{db.path}: not calibrated (--n_calib 0); `nafp index calibrate {db.path}` calibrates it"); return None
     if fpr is None: fpr = getattr(load_calibration(db), 'target_fpr', .01)
     cal = calibrate(db, fpr=fpr, n_db=n_calib, n_neg=n_neg, val=val)
     print(calibration_report(cal, db.embedder.dur, db.embedder.hop))
