@@ -15,12 +15,19 @@ from .model import build_embedder
 log = get_logger(__name__.split('.')[-1])
 
 # %% auto #0
-__all__ = ['log', 'ckpt_dir', 'fit_dir', 'ckpt_path', 'load_fingerprinter', 'embed', 'init_source']
+__all__ = ['log', 'ckpt_dir', 'find_ckpt_dir', 'fit_dir', 'ckpt_path', 'load_fingerprinter', 'embed', 'init_source']
 
 # %% ../nbs/13b_checkpoint.ipynb #e2a4a9cc
 def ckpt_dir(log_root:str|Path, name:str)->Path:
     "Where the checkpoints of run `name` live: `log_root/checkpoint/name`."
     return Path(log_root)/'checkpoint'/name
+
+def find_ckpt_dir(log_root:str|Path, name:str)->Path:
+    "Folder to load run `name` from: `ckpt_dir`, or for `pretrained-NAME` not trained there, the package's shipped model NAME."
+    d = ckpt_dir(log_root, name)
+    import neural_audio_fp
+    shipped = Path(neural_audio_fp.__file__).parent/'weights'/name.removeprefix('pretrained-')
+    return shipped if name.startswith('pretrained-') and not d.is_dir() and shipped.is_dir() else d
 
 def fit_dir(log_root:str|Path, name:str)->Path:
     "TensorBoard directory of run `name`: `log_root/fit/name`."
@@ -31,7 +38,7 @@ def ckpt_path(log_root:str|Path, # `DIR.LOG_ROOT_DIR`
               index:int=None, # checkpoint index (default: the latest)
              )->tuple:
     "(prefix of checkpoint `index` of run `name`, its index); `DataError` if there is none."
-    d = ckpt_dir(log_root, name)
+    d = find_ckpt_dir(log_root, name)
     latest = tf.train.latest_checkpoint(str(d)) if d.is_dir() else None
     if latest is None: raise DataError(f"no checkpoint in {d}: train one with `nafp train {name}` (or check --log_root/LOG_ROOT_DIR)")
     if index is None: return latest, int(latest.rsplit('-', 1)[1])
@@ -49,7 +56,7 @@ def load_fingerprinter(name:str, # run name (folder under `log_root/checkpoint/`
                       )->tuple:
     "(embedder (B, FS*DUR) -> (B, d), config, index) restored from a training checkpoint."
     prefix, index = ckpt_path(log_root, name, index)
-    saved_p = ckpt_dir(log_root, name)/'config.yaml'
+    saved_p = find_ckpt_dir(log_root, name)/'config.yaml'
     if not saved_p.exists(): raise DataError(f"{saved_p} is missing: it is written by `nafp train` beside the checkpoints")
     saved = load_config(saved_p)
     if cfg is None: cfg = saved
@@ -69,7 +76,7 @@ def embed(embedder:keras.Model, # from `build_embedder` / `load_fingerprinter`
     segments = np.asarray(segments, np.float32)
     if segments.ndim != 2: raise ValueError(f"segments must be (n, samples), got shape {segments.shape}")
     f = getattr(embedder, '_nafp_predict', None)
-    if f is None: f = embedder._nafp_predict = tf.function(lambda x: embedder(x, training=False), reduce_retracing=True)
+    if f is None: f = embedder._nafp_predict = tf.function(lambda x: embedder(x, training=False), input_signature=[tf.TensorSpec([None, embedder.input_shape[-1]], tf.float32)])
     out = [f(tf.constant(segments[i:i+batch_size])).numpy() for i in range(0, len(segments), batch_size)]
     d = embedder.output_shape[-1]
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, d), np.float32)

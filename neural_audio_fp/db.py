@@ -12,6 +12,7 @@ import numpy as np
 from fastcore.basics import patch
 from .core import NafpError, ConfigError, AudioError, DataError, get_logger, progress
 from .dbparts import Embedder, random_embedder, parse_checkpoint, checkpoint_embedder, FaissBackend, BACKENDS, get_backend
+from .dbparts import MODEL_DIR, store_model, verify_model, stored_embedder
 
 log = get_logger('db')
 
@@ -24,7 +25,7 @@ ROW_DTYPE = np.dtype([('track', '<i8'), ('start', '<f4')])
 
 def _read_meta(path:Path)->tuple:
     "Validate `path` as a DB directory; return (version dir, meta)."
-    if not path.exists(): raise DataError(f"{path}: no such fingerprint database; create one with `nafp index build {path} --source AUDIO_DIR --checkpoint NAME`")
+    if not path.exists(): raise DataError(f"{path}: no such fingerprint database; create one with `nafp index build {path} --source AUDIO_DIR`")
     if not path.is_dir(): raise DataError(f"{path} is a file, not a fingerprint database directory; pass the directory made by `nafp index build`")
     cur = path/'CURRENT'
     if not cur.is_file(): raise DataError(f"{path}: not a fingerprint database (no CURRENT file); pass the directory made by `nafp index build`")
@@ -45,7 +46,7 @@ class FingerprintDB:
     "A fingerprint database directory opened for reading (the version `CURRENT` names)."
     def __init__(self, path:str|Path, # database directory
                  embedder:Embedder=None, # fingerprint function; checked against the stored model fingerprint
-                 log_root:str|Path='./logs/', # where to find the stored checkpoint when `embedder` is None
+                 log_root:str|Path='./logs/', # where to find the checkpoint of a DB without a stored model (made before models were stored)
                 ):
         self.path = Path(path)
         self.vdir, self.meta = _read_meta(self.path)
@@ -58,13 +59,17 @@ class FingerprintDB:
         except (OSError, ValueError) as e: raise DataError(f"{rf}: unreadable ({e}); the database is corrupt, rebuild it") from None
         if self.rows.dtype != ROW_DTYPE or len(self.rows) != n: raise DataError(f"{rf}: expected {n} rows of {ROW_DTYPE}; the database is corrupt, rebuild it")
         self.tracks = {int(t['id']): t for t in self.meta['tracks']}
+        self.model_dir = self.path/MODEL_DIR if (self.path/MODEL_DIR/'model.json').is_file() else None
+        if self.model_dir is not None: verify_model(self.model_dir)   # a damaged model is refused on opening
         self.log_root, self._embedder, self._searcher = log_root, None, None
         if embedder is not None: self.embedder = embedder
 
     @property
     def embedder(self)->Embedder:
-        "The model's fingerprint function (restored from the stored checkpoint id on first use)."
-        if self._embedder is None: self.embedder = checkpoint_embedder(self.meta['checkpoint'], self.log_root, d=self.d, model=self.meta['model'])
+        "The model's fingerprint function (the DB's stored model, or the checkpoint id, loaded on first use)."
+        if self._embedder is None:
+            if self.model_dir is not None: self.embedder = stored_embedder(self.model_dir)
+            else: self.embedder = checkpoint_embedder(self.meta['checkpoint'], self.log_root, d=self.d, model=self.meta['model'])
         return self._embedder
     @embedder.setter
     def embedder(self, e:Embedder):
@@ -163,7 +168,7 @@ def _fill_empty(tmp:Path, d:int):
 
 @patch(cls_method=True)
 def create(cls:FingerprintDB, path:str|Path, # new database directory (must not exist or be empty)
-            embedder:Embedder, # fingerprint function of the model
+            embedder:Embedder, # fingerprint function of the model (its model is copied into the DB when it can be saved)
             backend:str|dict|object='faiss', # 'faiss', 'milvus', a spec dict or a backend object
            )->FingerprintDB:
     "Create an empty fingerprint database made by `embedder`'s model."
@@ -171,7 +176,11 @@ def create(cls:FingerprintDB, path:str|Path, # new database directory (must not 
     if path.is_file(): raise DataError(f"{path} is a file; pass a new directory for the database")
     if (path/'CURRENT').exists(): raise DataError(f"{path} is already a fingerprint database; use `add` (`nafp index add`) or delete it first")
     if path.exists() and any(p.name != '.lock' for p in path.iterdir()): raise DataError(f"{path} is not empty; pass a new or empty directory")
-    with _writer(path): _commit(path, _empty_meta(embedder), partial(_fill_empty, d=embedder.d), get_backend(backend))
+    with _writer(path):
+        if embedder.save is not None:
+            tmp = path/'.tmp-model'; shutil.rmtree(tmp, ignore_errors=True)
+            store_model(embedder, tmp); os.replace(tmp, path/MODEL_DIR)
+        _commit(path, _empty_meta(embedder), partial(_fill_empty, d=embedder.d), get_backend(backend))
     return cls(path, embedder)
 
 # %% ../nbs/30_db.ipynb #8cdb56f6
@@ -303,8 +312,8 @@ def remove(self:FingerprintDB, tracks:int|str|Path|list, # track ids, file paths
 
 @patch
 def info(self:FingerprintDB)->dict:
-    "Summary of the live version: counts, hours of audio, model, backend, size on disk."
-    size = sum(f.stat().st_size for f in self.vdir.rglob('*') if f.is_file())
+    "Summary of the live version: counts, hours of audio, model, backend, size on disk (with the stored model)."
+    size = sum(f.stat().st_size for d in (self.vdir, self.model_dir) if d for f in d.rglob('*') if f.is_file())
     return dict(path=str(self.path), version=self.version, tracks=len(self), rows=len(self.rows), d=self.d,
                 hours=sum(t['duration'] for t in self.tracks.values())/3600, checkpoint=self.meta['checkpoint'],
                 model_id=self.meta['model_id'], backend=self.meta['backend'], bytes=size,

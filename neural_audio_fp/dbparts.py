@@ -4,7 +4,7 @@
 
 # %% ../nbs/30a_dbparts.ipynb #cbcc230c
 from __future__ import annotations
-import json, hashlib, importlib
+import os, json, copy, shutil, hashlib, importlib
 from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
@@ -15,8 +15,8 @@ from .core import ConfigError, DataError, get_logger
 log = get_logger('db')
 
 # %% auto #0
-__all__ = ['log', 'BACKENDS', 'Embedder', 'random_embedder', 'parse_checkpoint', 'checkpoint_embedder', 'FaissBackend',
-           'get_backend']
+__all__ = ['log', 'MODEL_DIR', 'BACKENDS', 'Embedder', 'random_embedder', 'parse_checkpoint', 'keras_fn', 'checkpoint_embedder',
+           'store_model', 'verify_model', 'stored_embedder', 'FaissBackend', 'get_backend']
 
 # %% ../nbs/30a_dbparts.ipynb #2a50e5b8
 @dataclass
@@ -26,6 +26,7 @@ class Embedder:
     d:int # fingerprint dimension
     model:dict # the `MODEL` config section (as a dict) of the model
     checkpoint:str='' # checkpoint id, e.g. 'tiny:3'
+    save:Callable=None # save(folder) writes the model's weights and config (None: rebuilt from `checkpoint`)
     def __call__(self, segs:np.ndarray)->np.ndarray:
         "segs: (n, fs*dur) -> (n, d) float32"
         if len(segs) == 0: return np.zeros((0, self.d), np.float32)
@@ -66,7 +67,23 @@ def parse_checkpoint(spec:str # 'NAME' or 'NAME:INDEX'
         raise ConfigError(f"checkpoint {spec!r}: expected NAME or NAME:INDEX (e.g. 'tiny:3')")
     return name, (int(idx) if idx else None)
 
-def checkpoint_embedder(checkpoint:str, # 'NAME' (latest) or 'NAME:INDEX'
+def keras_fn(model, # Keras embedder (B, FS*DUR) -> (B, d)
+             batch_size:int=256, # segments per forward pass
+            )->Callable:
+    "`checkpoint.embed` bound to `model`, traced once for every batch size and warmed on one segment."
+    from neural_audio_fp.checkpoint import embed
+    f = partial(embed, model, batch_size=batch_size)
+    f(np.zeros((1, model.input_shape[-1]), np.float32))
+    return f
+
+def _save_keras(model, cfg, folder:Path):
+    import tensorflow as tf
+    from neural_audio_fp.config import save_config, DirCfg
+    tf.train.Checkpoint(model=model.fingerprinter).write(str(Path(folder)/'weights'))
+    cfg = copy.deepcopy(cfg); cfg.dir = DirCfg()     # no paths of this machine in the stored config
+    save_config(cfg, Path(folder)/'config.yaml')
+
+def checkpoint_embedder(checkpoint:str='pretrained-tiny', # 'NAME' (latest) or 'NAME:INDEX'; 'pretrained-NAME': a shipped model
                         log_root:str|Path='./logs/', # LOG_ROOT_DIR holding `checkpoint/NAME/`
                         batch_size:int=256, # segments per forward pass
                         d:int=128, model:dict=None, # dimension and MODEL section of a 'random:SEED' embedder
@@ -74,13 +91,54 @@ def checkpoint_embedder(checkpoint:str, # 'NAME' (latest) or 'NAME:INDEX'
     "An `Embedder` restoring a trained checkpoint with `train.load_fingerprinter` ('random:SEED': `random_embedder`)."
     name, idx = parse_checkpoint(checkpoint)
     if name == 'random': return random_embedder(d, idx or 0, model)
-    from neural_audio_fp.train import load_fingerprinter, embed
+    from neural_audio_fp.checkpoint import load_fingerprinter
     model, cfg, index = load_fingerprinter(name, idx, log_root=str(log_root))
-    return Embedder(partial(embed, model, batch_size=batch_size), cfg.model.emb_sz, asdict(cfg.model), f'{name}:{index}')
+    return Embedder(keras_fn(model, batch_size), cfg.model.emb_sz, asdict(cfg.model), f'{name}:{index}', partial(_save_keras, model, cfg))
+
+# %% ../nbs/30a_dbparts.ipynb #e63f9b51
+MODEL_DIR = 'model'
+
+def _sha256(p:Path)->str:
+    with open(p, 'rb') as f: return hashlib.file_digest(f, 'sha256').hexdigest()
+
+def store_model(e:Embedder, # embedder whose model to store (`e.save` is not None)
+                folder:Path, # new folder
+               )->dict:
+    "Write `e`'s model into `folder` with `model.json` (checkpoint id, model id, SHA-256 of every file); returns it."
+    folder = Path(folder); folder.mkdir(parents=True)
+    e.save(folder)
+    m = dict(checkpoint=e.checkpoint, model_id=e.model_id, files={p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.is_file()})
+    (folder/'model.json').write_text(json.dumps(m, indent=1))
+    return m
+
+# %% ../nbs/30a_dbparts.ipynb #c07b9d7f
+def verify_model(folder:Path # a folder written by `store_model`
+                )->dict:
+    "The `model.json` of a stored model once every file's SHA-256 is checked; `DataError` naming a missing or altered file."
+    folder, fix = Path(folder), "restore the database from a copy or rebuild it with `nafp index build`"
+    try: m = json.loads((folder/'model.json').read_text())
+    except (OSError, ValueError) as e: raise DataError(f"{folder/'model.json'}: unreadable ({e}); {fix}") from None
+    for name, h in m['files'].items():
+        p = folder/name
+        if not p.is_file(): raise DataError(f"{p}: missing; the database's model is incomplete; {fix}")
+        if _sha256(p) != h: raise DataError(f"{p}: SHA-256 differs from model.json: the database's model was modified or damaged; {fix}")
+    return m
+
+def stored_embedder(folder:Path, # a folder written by `store_model`
+                    batch_size:int=256, # segments per forward pass
+                   )->Embedder:
+    "The `Embedder` of a stored model (hashes checked first)."
+    import tensorflow as tf
+    from neural_audio_fp.config import load_config
+    from neural_audio_fp.model import build_embedder
+    m = verify_model(folder)
+    cfg = load_config(Path(folder)/'config.yaml'); emb = build_embedder(cfg.model)
+    tf.train.Checkpoint(model=emb.fingerprinter).read(str(Path(folder)/'weights')).assert_existing_objects_matched()
+    return Embedder(keras_fn(emb, batch_size), cfg.model.emb_sz, asdict(cfg.model), m['checkpoint'], partial(_save_keras, emb, cfg))
 
 # %% ../nbs/30a_dbparts.ipynb #b96e4891
 class FaissBackend:
-    "Faiss index in `index.faiss` of the version directory, built with `index.build_index` (inner product)."
+    "Faiss index (inner product) of a version: exact `l2` built from `vectors.f32` on opening, other types in `index.faiss`."
     name = 'faiss'
     def __init__(self, index_type:str='l2', # an `index.INDEX_TYPES` name ('l2': exact) or a Faiss factory string
                  nprobe:int=40, # IVF lists probed per query
@@ -90,6 +148,7 @@ class FaissBackend:
     def write(self, vectors:np.ndarray, folder:Path, version:str)->dict:
         "Index `vectors` (n, d) into `folder/index.faiss` (trained on them when the type needs it); return the spec."
         from neural_audio_fp.index import build_index, save_index
+        if self.index_type == 'l2': return self.spec()   # exact search: built from vectors.f32 when opened (stored once)
         needs_train = self.index_type not in ('l2', 'hnsw')
         idx = build_index(self.index_type, vectors.shape[1], train=np.asarray(vectors) if needs_train and len(vectors) else None,
                           add=[vectors] if len(vectors) else (), use_gpu=False, metric='ip', nprobe=self.nprobe)
@@ -97,8 +156,12 @@ class FaissBackend:
         return self.spec()
     def open(self, folder:Path, spec:dict):
         "A searcher over the index of `folder`."
-        from neural_audio_fp.index import load_index
+        from neural_audio_fp.index import load_index, build_index
         p = folder/'index.faiss'
+        if self.index_type == 'l2' and not p.exists():
+            meta = json.loads((folder/'meta.json').read_text()); n, d = meta['n_rows'], meta['d']
+            v = np.fromfile(folder/'vectors.f32', np.float32).reshape(n, d) if n else np.zeros((0, d), np.float32)
+            return _FaissSearcher(build_index('l2', d, add=[v] if n else (), use_gpu=self.use_gpu, metric='ip'))
         try: return _FaissSearcher(load_index(p, use_gpu=self.use_gpu, nprobe=self.nprobe))
         except RuntimeError as e: raise DataError(f"{p}: unreadable Faiss index ({str(e).splitlines()[0][:80]}); rebuild the DB with `nafp index build`") from None
     def drop(self, folder:Path, spec:dict): pass  # files go with the version directory

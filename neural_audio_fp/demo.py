@@ -55,7 +55,7 @@ def demo_query(cfg, # demo configuration
     from neural_audio_fp.audio import list_audio, load_audio
     from neural_audio_fp.augment import load_clips
     from neural_audio_fp.config import split_dir
-    from neural_audio_fp.identify import degrade_excerpt
+    from neural_audio_fp.calibrate import degrade_excerpt
     rng, fs = np.random.default_rng(seed), cfg.model.fs
     files = list_audio(split_dir(cfg, 'test_db'))
     p = files[int(rng.integers(len(files)))]
@@ -74,7 +74,7 @@ def run_demo(workdir:str|Path='nafp-demo', # work directory (created; a finished
              corpus:dict=None, # sizes for `build_corpus` (default: `DEMO_CORPUS`)
              train_epochs:int=2, steps_per_epoch:int=None, # training length with `train`
              index_type:str='l2', # Faiss index of the evaluation (exact search suits the small demo)
-             n_calib:int=40, # calibration excerpts of each kind for the identification confidence
+             n_calib:int=20, # DB tracks excerpted to calibrate accept/reject (0: none)
              echo:Callable=None, # f(str): where the results are reported as they come (default: the log)
             )->dict:
     "Build the corpus, get a model, generate, evaluate and identify; {'cfg','run','index','eval','identify','query','times'}."
@@ -84,7 +84,8 @@ def run_demo(workdir:str|Path='nafp-demo', # work directory (created; a finished
     from neural_audio_fp.generate import generate, emb_dir
     from neural_audio_fp.evaluate import evaluate_dir
     from neural_audio_fp.db import FingerprintDB, checkpoint_embedder
-    from neural_audio_fp.identify import identify, calibrate
+    from neural_audio_fp.identify import identify
+    from neural_audio_fp.calibrate import calibrate
     echo, w, times, t = echo or log.info, Path(workdir), {}, time.perf_counter()
     if w.exists() and not w.is_dir(): raise ConfigError(f"--workdir {w} is a file: pass a new or existing directory")
     def lap(k):
@@ -107,11 +108,7 @@ def run_demo(workdir:str|Path='nafp-demo', # work directory (created; a finished
     db = FingerprintDB.create(dbp, checkpoint_embedder(f'{run}:{index}', cfg.dir.log_root_dir))
     db.add(split_dir(cfg, 'test_db'))
     q = demo_query(cfg, seed=seed)
-    if n_calib:
-        from neural_audio_fp.augment import load_clips
-        fs = cfg.model.fs
-        calibrate(db, list_audio(split_dir(cfg, 'val')), bg=load_clips(cfg.dir.bg_root_dir, sr=fs).ravel(),
-                  ir=load_clips(cfg.dir.ir_root_dir, sr=fs, first_only=True), n=n_calib, seed=seed)
+    if n_calib: calibrate(db, n_db=n_calib, n_neg=16, val=[split_dir(cfg, 'val')], seed=seed)
     qp = w/'query.wav'; write_wav(qp, q['audio'], cfg.model.fs)
     r = identify(db, q['audio'])
     r['query'] = str(qp); lap('identify')
@@ -146,6 +143,6 @@ def demo_cmd(workdir:str='nafp-demo', # work directory (corpus, checkpoints, fin
     print(format_match(out['identify'], out['query']))
     w, run = Path(workdir), out['run']
     print(f"\ndone in {time.perf_counter() - t0:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in out['times'].items())}). Try next:\n"
-          f"  nafp identify {w/'query.wav'} --db {w/'db'} --log_root {w/'logs'}\n"
-          f"  nafp index build MY_DB --source MY_MUSIC --checkpoint {run} --log_root {w/'logs'}")
+          f"  nafp identify {w/'query.wav'} --db {w/'db'}\n"
+          f"  nafp index build MY_DB --source MY_MUSIC" + ('' if run.startswith('pretrained-') else f" --checkpoint {run} --log_root {w/'logs'}"))
     return out

@@ -15,8 +15,8 @@ from .db import FingerprintDB
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'align_scores', 'rank_tracks', 'match_features', 'Calibration', 'fit_calibration', 'save_calibration',
-           'load_calibration', 'identify', 'degrade_excerpt', 'calibrate']
+__all__ = ['log', 'FEATURES', 'align_scores', 'rank_tracks', 'match_evidence', 'Calibration', 'fit_logistic', 'threshold_for_fpr',
+           'save_calibration', 'load_calibration', 'identify']
 
 # %% ../nbs/32_identify.ipynb #d96e2cf7
 def align_scores(db:FingerprintDB, # database (uses `vectors`, `rows`, `search`)
@@ -54,47 +54,70 @@ def rank_tracks(db:FingerprintDB, start:np.ndarray, track:np.ndarray, score:np.n
     return out
 
 # %% ../nbs/32_identify.ipynb #8f93d7d8
-def match_features(hits:list, # `rank_tracks` output, best first
-                   n_seg:int, # query length in segments
-                  )->np.ndarray:
-    "(3,) features of a result: best score, margin over the second track, log of the query length."
-    s1 = hits[0]['score'] if hits else 0.
-    s2 = hits[1]['score'] if len(hits) > 1 else 0.
-    return np.array([s1, s1 - s2, np.log(max(n_seg, 1))], np.float64)
+FEATURES = ('score', 'agree', 'margin', 'z')
 
+def match_evidence(I:np.ndarray, # (L, k) row ids of the query's per-segment search
+                   start:np.ndarray, track:np.ndarray, score:np.ndarray, # `align_scores` output
+                  )->np.ndarray:
+    "(4,) evidence for the best alignment (`FEATURES`): score, share of agreeing segments, margin over other tracks, z-score."
+    if len(score) == 0: return np.zeros(len(FEATURES))
+    c = np.lexsort((start, -score))[0]
+    s1, other = float(score[c]), score[track != track[c]]
+    pos = start[c] + np.arange(len(I))
+    agree = ((np.abs(I - pos[:, None]) <= 1) & (I >= 0)).any(1).mean()
+    s2 = float(other.max()) if len(other) else 0.
+    mu, sd = (float(other.mean()), float(other.std())) if len(other) > 1 else (0., 1.)
+    return np.array([s1, agree, s1 - s2, np.clip((s1 - mu)/max(sd, .01), -10, 100)])
+
+# %% ../nbs/32_identify.ipynb #11dff9c3
 @dataclass
 class Calibration:
-    "Logistic model of P(correct match | features) and the decision threshold, with its measured rates."
-    w:list # weights of `match_features`
-    b:float # bias
-    threshold:float=.5 # confidence at or above which a result is reported as in the DB
-    fpr:float=None # false-positive rate (negatives above threshold) on the calibration queries
-    tpr:float=None # true-positive rate on the calibration queries
-    n_pos:int=0 # positive calibration queries
-    n_neg:int=0 # negative calibration queries
-    def confidence(self, f:np.ndarray)->np.ndarray:
-        "f: (..., 3) features -> (...) confidence in [0, 1]"
-        return 1/(1 + np.exp(-(np.asarray(f) @ np.asarray(self.w) + self.b)))
+    "Per query length (segments): weights of a logistic model on `match_evidence`, its threshold, and the rates measured."
+    n_seg:list # query lengths (segments) of the models, ascending; a query uses the longest one not above its own
+    w:list # weights per length (non-negative)
+    b:list # bias per length
+    threshold:list # confidence at or above which a result is accepted, per length
+    target_fpr:float=.01 # false-positive rate the thresholds were chosen for
+    fpr:list=None # false-positive rate on calibration excerpts not used in fitting, per length
+    tpr:list=None # share of correct answers accepted on those excerpts, per length
+    fpr_fit:list=None # false-positive rate on the fitting excerpts, per length
+    n_pos:list=None # correct answers among the calibration excerpts, per length
+    n_neg:list=None # excerpts of music not in the DB, per length
+    version:str=None # DB version calibrated
+    def _k(self, n_seg:int)->int: return max(0, int(np.searchsorted(self.n_seg, n_seg, 'right')) - 1)
+    def confidence(self, f:np.ndarray, n_seg:int)->np.ndarray:
+        "f: (..., 4) evidence of queries of `n_seg` segments -> (...) confidence in [0, 1]"
+        k = self._k(n_seg); return 1/(1 + np.exp(-np.clip(np.asarray(f) @ np.asarray(self.w[k]) + self.b[k], -30, 30)))
+    def accept(self, conf, n_seg:int): return np.asarray(conf) >= self.threshold[self._k(n_seg)]
 
-def fit_calibration(pos:np.ndarray, # (n, 3) features of correct matches
-                    neg:np.ndarray, # (m, 3) features of out-of-DB queries and wrong matches
-                    threshold:float=.5, # decision threshold on the confidence
-                    l2:float=1e-3, # ridge penalty of the logistic fit
-                   )->Calibration:
-    "Fit the confidence by Newton's method on class-balanced logistic loss; report FPR/TPR at `threshold`."
-    if len(pos) < 2 or len(neg) < 2: raise DataError(f"calibration needs >= 2 positive and negative queries, got {len(pos)} and {len(neg)}")
+# %% ../nbs/32_identify.ipynb #1316f506
+def fit_logistic(pos:np.ndarray, # (n, f) evidence of correct answers
+                 neg:np.ndarray, # (m, f) evidence of wrong answers and of music not in the DB
+                 l2:float=1e-3, # ridge penalty
+                )->tuple:
+    "(weights (f,), bias): class-balanced logistic regression by Newton's method, weights constrained to be >= 0."
+    if len(pos) < 2 or len(neg) < 2: raise DataError(f"calibration needs >= 2 correct and >= 2 negative excerpts, got {len(pos)} and {len(neg)}; calibrate on more tracks")
     X = np.concatenate([pos, neg]); y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
-    sw = np.where(y == 1, .5/len(pos), .5/len(neg))
-    Xb = np.c_[X, np.ones(len(X))]; th = np.zeros(Xb.shape[1])
-    for _ in range(50):
-        p = 1/(1 + np.exp(-np.clip(Xb @ th, -30, 30)))
-        g = Xb.T @ (sw*(p - y)) + l2*np.r_[th[:-1], 0]
-        H = (Xb*(sw*p*(1 - p))[:, None]).T @ Xb + l2*np.eye(len(th))
-        step = np.linalg.solve(H, g); th -= step
-        if np.abs(step).max() < 1e-8: break
-    c = Calibration(th[:-1].tolist(), float(th[-1]), threshold, n_pos=len(pos), n_neg=len(neg))
-    c.fpr, c.tpr = float((c.confidence(neg) >= threshold).mean()), float((c.confidence(pos) >= threshold).mean())
-    return c
+    sw, free = np.where(y == 1, .5/len(pos), .5/len(neg)), np.ones(X.shape[1], bool)
+    while True:
+        Xb = np.c_[X[:, free], np.ones(len(X))]; th = np.zeros(Xb.shape[1])
+        for _ in range(100):
+            p = 1/(1 + np.exp(-np.clip(Xb @ th, -30, 30)))
+            g = Xb.T @ (sw*(p - y)) + l2*np.r_[th[:-1], 0]
+            H = (Xb*(sw*p*(1 - p))[:, None]).T @ Xb + l2*np.eye(len(th))
+            step = np.linalg.solve(H, g); th -= step
+            if np.abs(step).max() < 1e-9: break
+        if (th[:-1] >= 0).all(): break
+        free[np.flatnonzero(free)[np.argmin(th[:-1])]] = False      # drop the most negative weight, refit
+    w = np.zeros(X.shape[1]); w[free] = th[:-1]
+    return w, float(th[-1])
+
+def threshold_for_fpr(neg_conf:np.ndarray, # confidences of negatives
+                      fpr:float, # at most this share may be accepted
+                     )->float:
+    "Smallest threshold accepting at most `fpr` of `neg_conf` (`conf >= threshold` accepts)."
+    c = np.sort(np.asarray(neg_conf, np.float64))[::-1]; k = int(np.floor(fpr*len(c)))
+    return float(np.nextafter(c[k], np.inf)) if k < len(c) else 0.
 
 # %% ../nbs/32_identify.ipynb #10e0418d
 def save_calibration(db:FingerprintDB, cal:Calibration)->Path:
@@ -104,19 +127,24 @@ def save_calibration(db:FingerprintDB, cal:Calibration)->Path:
     return p
 
 def load_calibration(db:FingerprintDB)->Calibration|None:
-    "The DB's calibration, or None when it has none (or one of another model)."
+    "The DB's calibration, or None when it has none (or one of another model or an older format)."
     p = db.path/'calibration.json'
     if not p.is_file(): return None
     d = json.loads(p.read_text())
     if d.pop('model_id', None) != db.meta['model_id']: log.warning(f"{p}: made for another model; ignored"); return None
-    return Calibration(**d)
+    try: cal = Calibration(**d)
+    except TypeError: log.warning(f"{p}: an older calibration format; run `nafp index calibrate {db.path}`"); return None
+    if cal.version != db.version: log.warning(f"{p}: made for version {cal.version} of the DB, now {db.version}; run `nafp index calibrate {db.path}`")
+    return cal
 
 # %% ../nbs/32_identify.ipynb #b0e64089
 def _clip(db, q, I, cal, top_k, k_probe)->dict:
-    hits = rank_tracks(db, *align_scores(db, q, k_probe, I), top_k=top_k)
-    conf = float(cal.confidence(match_features(hits, len(q)))) if cal else None
+    a = align_scores(db, q, k_probe, I)
+    hits, f = rank_tracks(db, *a, top_k=top_k), match_evidence(I, *a)
+    conf = float(cal.confidence(f, len(q))) if cal else None
     best = hits[0] if hits else dict(track=None, title=None, path=None, offset=None, score=0.)
-    return dict(best, confidence=conf, in_db=None if cal is None else bool(conf >= cal.threshold), alternatives=hits[1:])
+    return dict(best, confidence=conf, in_db=None if cal is None else bool(cal.accept(conf, len(q))),
+                evidence=dict(zip(FEATURES, np.round(f, 4).tolist())), alternatives=hits[1:])
 
 def _merge(spans:list, tol:float)->list:
     out = []
@@ -149,13 +177,16 @@ def identify(db:FingerprintDB, # database to search
              window:float=10., # window length (s) for long recordings
              hop:float=5., # window hop (s) for long recordings
              calibration:Calibration|None|str='auto', # 'auto': the DB's stored calibration
+             name:str=None, # name of the query in the result and in errors (default: the path, or '<array>')
+             speeds:tuple=(1.,), # also search the recording stretched by these factors (e.g. .96-1.04 for sped-up copies); the best is kept
             )->dict:
     "Identify a recording: {'query','duration','time','matches': [{'start','end','track','title','path','offset','score','confidence','in_db','alternatives'}]}."
     from neural_audio_fp.audio import load_audio, segment
     t0, e = time.perf_counter(), db.embedder
     cal = load_calibration(db) if isinstance(calibration, str) else calibration
-    if isinstance(query, (str, Path)): name, x = str(query), load_audio(query, sr=e.fs)
-    else: name, x = '<array>', np.asarray(query, np.float32)
+    if isinstance(query, (str, Path)): name, x = name or str(query), load_audio(query, sr=e.fs)
+    else: name, x = name or '<array>', np.asarray(query, np.float32)
+    if tuple(speeds) != (1.,): return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name)
     q = e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop))
     if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
     _, I = db.search(q, k_probe)
@@ -172,59 +203,15 @@ def identify(db:FingerprintDB, # database to search
         for s in spans: _trim(db, q, s, e.hop, e.dur)
     return dict(query=name, duration=len(x)/e.fs, time=time.perf_counter() - t0, matches=spans)
 
-# %% ../nbs/32_identify.ipynb #0a3ce246
-def degrade_excerpt(x:np.ndarray, # clean excerpt (n,)
-                    bg:np.ndarray|None, # background noise, long (m,) or clips (k, w); None: no noise
-                    ir:np.ndarray|None, # impulse responses (k, l); None: no reverb
-                    rng:np.random.Generator, # random source
-                    snr_range:tuple=(0, 10), # SNR range (dB)
-                   )->np.ndarray:
-    "A degraded copy of a whole excerpt (noise at a random SNR, then an IR) with `augment.degrade`."
-    from neural_audio_fp.augment import degrade
-    noise = None
-    if bg is not None:
-        bg = np.ravel(bg); bg = np.tile(bg, int(np.ceil(len(x)/len(bg))) + 1)
-        i = rng.integers(0, len(bg) - len(x) + 1); noise = bg[None, i:i+len(x)]
-    return degrade(x[None], noise, ir, snr_range, seed=rng, bg_aug=bg is not None, ir_aug=ir is not None)[0]
-
-# %% ../nbs/32_identify.ipynb #c65aeb21
-def _excerpts(tracks:list, n:int, durs:tuple, rng)->list:
-    out = []
-    for _ in range(n):
-        i = int(rng.integers(len(tracks))); k, x = tracks[i]
-        d = float(rng.choice(durs)); w = min(int(d*8000), len(x))
-        s = int(rng.integers(0, len(x) - w + 1)) // 4000 * 4000 if rng.random() < .5 else int(rng.integers(0, len(x) - w + 1))
-        out.append((k, s/8000, x[s:s+w]))
-    return out
-
-def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
-              out_audio:list, # held-out songs not in the DB: files or mono arrays at the DB's rate
-              in_audio:dict=None, # {track id: audio} of DB tracks (default: the DB's files, read again)
-              bg:np.ndarray=None, ir:np.ndarray=None, # noise and impulse responses for the degradation
-              snr_range:tuple=(0, 10), # SNR range (dB) of the noise
-              n:int=200, # excerpts of each kind
-              durs:tuple=(1, 2, 3, 5, 10), # excerpt durations (s)
-              target_fpr:float=.1, # raise the threshold above 0.5 until at most this share of negatives passes
-              seed:int=0, save:bool=True, # store the result in the DB directory
-             )->Calibration:
-    "Fit the in-DB confidence on degraded excerpts of DB tracks vs held-out songs; FPR/TPR measured on a held-out half."
-    from neural_audio_fp.audio import load_audio
-    rng, fs = np.random.default_rng(seed), db.embedder.fs
-    if in_audio is None: in_audio = {k: load_audio(t['path'], sr=fs) for k, t in db.tracks.items() if Path(t['path']).is_file()}
-    outs = [(None, a if isinstance(a, np.ndarray) else load_audio(a, sr=fs)) for a in out_audio]
-    if not in_audio or not outs: raise DataError("calibrate: needs DB tracks readable from their files (or in_audio) and held-out songs (out_audio)")
-    feats = {True: [], False: []}
-    for pos_set, ex in ((True, _excerpts(list(in_audio.items()), n, durs, rng)), (False, _excerpts(outs, n, durs, rng))):
-        for k, s, x in progress(ex, desc='calibrating'):
-            r = identify(db, degrade_excerpt(x, bg, ir, rng, snr_range), top_k=2, calibration=None, window=max(durs))['matches'][0]
-            ok = pos_set and r['track'] == k and abs(r['offset'] - s) <= db.embedder.hop + 1e-6
-            feats[ok].append(match_features([dict(score=r['score'])] + r['alternatives'], int(round((len(x)/fs - db.embedder.dur)/db.embedder.hop)) + 1))
-    P, N = (np.array(feats[b]) for b in (True, False))
-    ip, ineg = rng.permutation(len(P)), rng.permutation(len(N))
-    cal = fit_calibration(P[ip[::2]], N[ineg[::2]])
-    cal.threshold = threshold = float(max(.5, np.quantile(cal.confidence(N[ineg[::2]]), 1 - target_fpr)))
-    cal.fpr = float((cal.confidence(N[ineg[1::2]]) >= threshold).mean()); cal.tpr = float((cal.confidence(P[ip[1::2]]) >= threshold).mean())
-    cal.n_pos, cal.n_neg = len(P), len(N)
-    if save: save_calibration(db, cal)
-    log.info(f"calibration: FPR {cal.fpr:.3f}, TPR {cal.tpr:.3f} at confidence {threshold} ({len(P)} correct / {len(N)} negative excerpts)")
-    return cal
+# %% ../nbs/32_identify.ipynb #3f6b42d5
+def _best_speed(db, x, speeds, t0, **kw)->dict:
+    "`identify` of `x` stretched by each factor; the result whose spans have the most score x seconds, in the recording's time."
+    import soxr
+    fs, best = db.embedder.fs, None
+    for s in speeds:
+        r = identify(db, x if s == 1 else soxr.resample(x, fs, fs*s).astype(np.float32), **kw)
+        v = sum(m['score']*(m['end'] - m['start']) for m in r['matches'] if m['in_db'] is not False)
+        if best is None or v > best[0]: best = (v, s, r)
+    _, s, r = best
+    for m in r['matches']: m['start'], m['end'], m['speed'] = round(m['start']/s, 3), round(m['end']/s, 3), s
+    return dict(r, duration=len(x)/fs, time=time.perf_counter() - t0)

@@ -6,7 +6,8 @@
 from __future__ import annotations
 from pathlib import Path
 from fastcore.script import call_parse, Param
-from .core import NafpError, ConfigError, DataError, get_logger
+import numpy as np
+from .core import NafpError, ConfigError, DataError, AudioError, get_logger
 
 log = get_logger('identify')
 
@@ -14,78 +15,91 @@ log = get_logger('identify')
 __all__ = ['log', 'index_build_cmd', 'index_add_cmd', 'index_remove_cmd', 'index_calibrate_cmd', 'index_info_cmd', 'identify_cmd']
 
 # %% ../nbs/32a_identify_cli.ipynb #d8fd4488
-def _calibrate(db, val:str, bg:str, ir:str, n:int):
-    from neural_audio_fp.audio import list_audio
-    from neural_audio_fp.augment import load_clips
-    from neural_audio_fp.identify import calibrate
-    fs = db.embedder.fs
-    bgc = load_clips(bg, sr=fs).ravel() if bg else None
-    irc = load_clips(ir, sr=fs, first_only=True) if ir else None
-    cal = calibrate(db, list_audio(val), bg=bgc, ir=irc, n=n)
-    print(f"calibrated on {cal.n_pos} correct / {cal.n_neg} negative excerpts: false-positive rate {cal.fpr:.3f}, "
-          f"true-positive rate {cal.tpr:.3f} at confidence >= {cal.threshold}")
+def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=24, n_neg:int=32):
+    "Calibrate `db` (keeping the target FPR of its last calibration unless `fpr` is given) and print the report."
+    from neural_audio_fp.calibrate import calibrate, calibration_report
+    from neural_audio_fp.identify import load_calibration
+    if not n_calib: print(f"{db.path}: not calibrated (--n_calib 0); `nafp index calibrate {db.path}` calibrates it"); return None
+    if fpr is None: fpr = getattr(load_calibration(db), 'target_fpr', .01)
+    cal = calibrate(db, fpr=fpr, n_db=n_calib, n_neg=n_neg, val=val)
+    print(calibration_report(cal, db.embedder.dur, db.embedder.hop))
+    return cal
+
+def _backend(backend:str, index_type:str, milvus_uri:str):
+    from neural_audio_fp.db import get_backend
+    if backend == 'faiss': return get_backend(dict(name='faiss', index_type=index_type))
+    if backend == 'milvus': return get_backend(dict(name='milvus', uri=milvus_uri, index_type='AUTOINDEX' if index_type == 'l2' else index_type))
+    raise ConfigError(f"--backend {backend!r}: use 'faiss' or 'milvus'")
+
+_VAL = Param("folders of songs that are not in the DB, added to calibration's negatives", str, nargs='*')
 
 @call_parse
 def index_build_cmd(
     db_dir:str, # new database directory
     source:str=None, # folder of audio files to fingerprint (recursive; wav, flac, ogg, mp3); required
-    checkpoint:str=None, # trained checkpoint NAME or NAME:INDEX; required
-    log_root:str='./logs/', # LOG_ROOT_DIR holding checkpoint/NAME/
+    checkpoint:str='pretrained-tiny', # model: a shipped one (pretrained-NAME) or a trained run NAME[:INDEX]
+    log_root:str='./logs/', # LOG_ROOT_DIR holding checkpoint/NAME/ of a trained run
     backend:str='faiss', # 'faiss' or 'milvus'
     index_type:str='l2', # Faiss index type (l2 = exact, ivf, ivfpq, hnsw) or Milvus index type with --backend milvus
     milvus_uri:str=None, # Milvus server URI (http://host:19530); default: Milvus Lite file in the DB
-    val:str=None, # held-out songs (not in the DB) to calibrate the confidence on
-    bg:str=None, # background-noise folder for calibration queries
-    ir:str=None, # impulse-response folder for calibration queries
-    n_calib:int=200, # calibration excerpts of each kind
+    val:_VAL=None,
+    fpr:float=.01, # target false-positive rate of accept/reject
+    n_calib:int=24, # DB tracks excerpted for calibration (0: do not calibrate)
+    n_neg:int=32, # rendered tracks (music not in the DB) for calibration
 ):
-    "Build a fingerprint database from a folder of audio with a trained checkpoint."
-    from neural_audio_fp.db import FingerprintDB, checkpoint_embedder, get_backend
-    if not source or not checkpoint: raise ConfigError("index build: give --source AUDIO_DIR and --checkpoint NAME[:INDEX]")
-    if backend == 'faiss': be = get_backend(dict(name='faiss', index_type=index_type))
-    elif backend == 'milvus': be = get_backend(dict(name='milvus', uri=milvus_uri, index_type='AUTOINDEX' if index_type == 'l2' else index_type))
-    else: raise ConfigError(f"--backend {backend!r}: use 'faiss' or 'milvus'")
-    db = FingerprintDB.create(db_dir, checkpoint_embedder(checkpoint, log_root), backend=be)
-    db.log_root = log_root
+    "Build a fingerprint database from a folder of audio (with the shipped model by default) and calibrate it."
+    from neural_audio_fp.db import FingerprintDB, checkpoint_embedder
+    if not source: raise ConfigError("index build: give --source AUDIO_DIR (the music to fingerprint)")
+    db = FingerprintDB.create(db_dir, checkpoint_embedder(checkpoint, log_root), backend=_backend(backend, index_type, milvus_uri))
     st = db.add(source)
     print(f"{db_dir}: {st['added']} tracks ({len(db.rows)} fingerprints), {st['failed']} unreadable, {st['skipped']} duplicates")
-    if val: _calibrate(db, val, bg, ir, n_calib)
-    else: log.warning("no --val folder: the confidence is not calibrated (run `nafp index calibrate`)")
+    if st['added']: _calibrate(db, val, fpr, n_calib, n_neg)
 
 # %% ../nbs/32a_identify_cli.ipynb #192f61fa
 @call_parse
 def index_add_cmd(
     db_dir:str, # database directory
     source:str, # audio folder or file to add (files already in the DB are skipped)
-    log_root:str='./logs/', # LOG_ROOT_DIR holding the DB's checkpoint
+    val:_VAL=None,
+    fpr:float=None, # target false-positive rate (default: the DB's last one)
+    n_calib:int=24, # DB tracks excerpted for re-calibration (0: do not re-calibrate)
+    n_neg:int=32, # rendered tracks for re-calibration
+    log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
 ):
-    "Add new audio files to a fingerprint database."
+    "Add new audio files to a fingerprint database and re-calibrate it."
     from neural_audio_fp.db import FingerprintDB
-    st = FingerprintDB(db_dir, log_root=log_root).add(source)
+    db = FingerprintDB(db_dir, log_root=log_root); st = db.add(source)
     print(f"{db_dir}: +{st['added']} tracks, {st['skipped']} already present, {st['failed']} unreadable")
+    if st['added']: _calibrate(db, val, fpr, n_calib, n_neg)
 
 @call_parse
 def index_remove_cmd(
     db_dir:str, # database directory
     tracks:Param('track ids, file paths or SHA-1s to remove', str, nargs='+', opt=False)=None,
+    val:_VAL=None,
+    fpr:float=None, # target false-positive rate (default: the DB's last one)
+    n_calib:int=24, # DB tracks excerpted for re-calibration (0: do not re-calibrate)
+    n_neg:int=32, # rendered tracks for re-calibration
+    log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
 ):
-    "Remove tracks from a fingerprint database."
+    "Remove tracks from a fingerprint database and re-calibrate it."
     from neural_audio_fp.db import FingerprintDB
-    print(f"{db_dir}: removed {FingerprintDB(db_dir).remove([int(t) if t.isdigit() else t for t in tracks])} tracks")
+    db = FingerprintDB(db_dir, log_root=log_root)
+    print(f"{db_dir}: removed {db.remove([int(t) if t.isdigit() else t for t in tracks])} tracks")
+    if len(db): _calibrate(db, val, fpr, n_calib, n_neg)
 
 @call_parse
 def index_calibrate_cmd(
     db_dir:str, # database directory
-    val:str=None, # held-out songs (not in the DB); required
-    bg:str=None, # background-noise folder
-    ir:str=None, # impulse-response folder
-    n_calib:int=200, # excerpts of each kind
-    log_root:str='./logs/', # LOG_ROOT_DIR holding the DB's checkpoint
+    val:_VAL=None,
+    fpr:float=None, # target false-positive rate (default: the DB's last one, else 0.01)
+    n_calib:int=24, # DB tracks excerpted
+    n_neg:int=32, # rendered tracks (music not in the DB)
+    log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
 ):
-    "Calibrate the in-DB confidence of a fingerprint database on held-out songs."
+    "Calibrate accept/reject of a fingerprint database (its own tracks vs rendered music and --val songs)."
     from neural_audio_fp.db import FingerprintDB
-    if not val: raise ConfigError("index calibrate: give --val DIR (songs that are not in the DB)")
-    _calibrate(FingerprintDB(db_dir, log_root=log_root), val, bg, ir, n_calib)
+    _calibrate(FingerprintDB(db_dir, log_root=log_root), val, fpr, n_calib, n_neg)
 
 @call_parse
 def index_info_cmd(
@@ -98,44 +112,78 @@ def index_info_cmd(
     from neural_audio_fp.identify import load_calibration
     import json as js
     db = FingerprintDB(db_dir); i = db.info(); cal = load_calibration(db)
-    i['calibration'] = None if cal is None else dict(fpr=cal.fpr, tpr=cal.tpr, threshold=cal.threshold)
+    i['calibration'] = None if cal is None else dict(target_fpr=cal.target_fpr, n_seg=cal.n_seg, fpr=cal.fpr, tpr=cal.tpr, threshold=cal.threshold, version=cal.version)
     if tracks: i['track_list'] = [dict(id=t['id'], path=t['path'], title=t['title'], duration=t['duration']) for t in db.tracks.values()]
     if json: print(js.dumps(i, indent=1)); return
     print(f"{i['path']} ({i['version']}): {i['tracks']} tracks, {i['hours']:.3f} h, {i['rows']} fingerprints of d={i['d']}, "
-          f"{i['bytes']/2**20:.1f} MiB\n  checkpoint {i['checkpoint']} (model {i['model_id']}), backend {i['backend']['name']}"
+          f"{i['bytes']/2**20:.1f} MiB\n  checkpoint {i['checkpoint']} (model {i['model_id']}{', stored in the DB' if db.model_dir else ''}), backend {i['backend']['name']}"
           f" {i['backend'].get('index_type')}\n  calibration: " +
-          ('none' if cal is None else f"FPR {cal.fpr:.3f}, TPR {cal.tpr:.3f} at confidence >= {cal.threshold}"))
+          ('none' if cal is None else f"target false-positive rate {100*cal.target_fpr:g}%, measured on held-out excerpts " +
+           ", ".join(f"{(L - 1)*db.meta['hop'] + db.meta['dur']:g} s {100*f:.1f}%" for L, f in zip(cal.n_seg, cal.fpr))))
     for t in i.get('track_list', []): print(f"  {t['id']:6d}  {t['duration']:8.1f}s  {t['title'] or ''}  {t['path']}")
 
 # %% ../nbs/32a_identify_cli.ipynb #680ab86c
-def _fmt(r:dict)->str:
-    lines = [f"{r['query']} ({r['duration']:.1f} s, identified in {r['time']*1000:.0f} ms)"]
-    if not r['matches']: lines.append("  no track of the DB found")
+def _fmt(r:dict, top_k:int=1)->str:
+    lines = [f"# {r['query']}: {r['duration']:.1f} s, answered in {r['time']*1000:.0f} ms"]
+    if not r['matches']: lines.append(f"{r['query']}\t-\tno match")
     for m in r['matches']:
-        name = m['title'] or m['path']
-        conf = '' if m['confidence'] is None else f"  confidence {m['confidence']:.2f}"
-        head = 'NOT IN DB (best guess: ' if m['in_db'] is False else ''
-        lines.append(f"  {m['start']:7.1f}-{m['end']:.1f} s -> {head}{name} (track {m['track']}) at {m['offset']:.1f} s"
-                     f"{')' if head else ''}  score {m['score']:.3f}{conf}")
-        if m['alternatives']:
-            lines.append("      alternatives: " + ", ".join(f"{a['title'] or Path(a['path']).name} at {a['offset']:.1f} s ({a['score']:.3f})" for a in m['alternatives']))
+        verdict = {True: 'accepted', False: 'rejected', None: 'uncalibrated'}[m['in_db']]
+        conf = '-' if m['confidence'] is None else f"{m['confidence']:.2f}"
+        lines.append(f"{r['query']}\t{m['start']:.1f}-{m['end']:.1f} s\t{verdict}\tconfidence {conf}\t"
+                     f"track {m['track']} at {m['offset']:.1f} s\t{m['title'] or Path(m['path']).name}")
+        if top_k > 1 and m['alternatives']:
+            lines.append("  next: " + ", ".join(f"{a['title'] or Path(a['path']).name} (track {a['track']}) at {a['offset']:.1f} s, score {a['score']:.2f}" for a in m['alternatives']))
     return "\n".join(lines)
 
+# %% ../nbs/32a_identify_cli.ipynb #67030fda
+def _queries(paths:list)->list:
+    "[(path, None) or (path, reason it cannot be read)]: files as given, folders expanded (recursive)."
+    from neural_audio_fp.audio import list_audio
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            fs = list_audio(p)
+            out += [(f, None) for f in fs] if fs else [(p, 'a folder with no audio files')]
+        elif p.exists(): out.append((p, None))
+        else: out.append((p, 'no such file or folder'))
+    return out
+
+def _read(p:Path, fs:int):
+    "Audio of a file, or of a named pipe / device read whole."
+    import stat, io, soundfile as sf
+    from neural_audio_fp.audio import load_audio
+    if p.is_file() or not stat.S_ISFIFO(p.stat().st_mode): return load_audio(p, sr=fs)
+    try: x, sr = sf.read(io.BytesIO(p.read_bytes()), dtype='float32', always_2d=True)
+    except Exception as e: raise AudioError(f"{p}: not decodable audio ({str(e)[:80]})") from None
+    import soxr
+    x = x.mean(1); return soxr.resample(x, sr, fs).astype(np.float32) if sr != fs else x
+
+# %% ../nbs/32a_identify_cli.ipynb #c6bdb1a6
 @call_parse
 def identify_cmd(
-    files:Param('audio files to identify', str, nargs='+', opt=False)=None,
+    files:Param('audio files or folders to identify (folders are searched recursively)', str, nargs='+', opt=False)=None,
     db:str=None, # fingerprint database directory (`nafp index build`)
-    top_k:int=5, # tracks reported per query (best + alternatives)
+    top_k:int=1, # tracks reported per span (best + next best)
     json:bool=False, # print JSON instead of text
     window:float=10., # window (s) for recordings longer than 1.5 windows
     hop:float=5., # window hop (s)
-    log_root:str='./logs/', # LOG_ROOT_DIR holding the DB's checkpoint
+    speeds:str=None, # also search at these stretch factors, e.g. 0.96,0.98,1,1.02,1.04 (recordings a few % fast or slow)
+    log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
 ):
-    "Identify recordings against a fingerprint database."
-    import json as js
+    "Identify recordings against a fingerprint database: one line per match with its confidence and accept/reject."
+    import json as js, sys
     from neural_audio_fp.db import FingerprintDB
     from neural_audio_fp.identify import identify
     if db is None: raise ConfigError("--db DB_DIR is required (a directory made by `nafp index build`)")
-    fdb = FingerprintDB(db, log_root=log_root)
-    out = [identify(fdb, f, top_k=top_k, window=window, hop=hop) for f in files]
-    print(js.dumps(out, indent=1) if json else "\n".join(_fmt(r) for r in out))
+    sp = (1.,) if not speeds else tuple(float(s) for s in speeds.split(','))
+    fdb = FingerprintDB(db, log_root=log_root); fdb.embedder; fdb.searcher   # load model (warmed) and index before the first query
+    out, failed = [], []
+    for p, why in _queries(files):
+        try:
+            if why: raise AudioError(f"{p}: {why}")
+            r = identify(fdb, _read(p, fdb.embedder.fs), top_k=max(top_k, 2), window=window, hop=hop, name=str(p), speeds=sp)
+        except AudioError as e: failed.append(str(e)); print(f"nafp identify: {e}", file=sys.stderr); continue
+        out.append(r)
+        if not json: print(_fmt(r, top_k), flush=True)
+    if json: print(js.dumps(out, indent=1))
+    if failed: raise DataError(f"{len(failed)} of {len(failed) + len(out)} queries could not be read (listed above); the others were answered")
