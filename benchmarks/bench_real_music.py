@@ -185,28 +185,41 @@ def weights_hash(checkpoint:str, log_root:str)->str:
     else: d = Path(log_root)/'checkpoint'/checkpoint.split(':')[0]
     return key(checkpoint, [(p.name, hashlib.sha1(p.read_bytes()).hexdigest()) for p in sorted(d.iterdir()) if p.is_file()])
 
+def nafp_cli(*args)->str:
+    "Run `nafp ARGS` (this interpreter, this checkout's package); its stdout."
+    r = subprocess.run([sys.executable, '-c', 'import sys; from neural_audio_fp.cli import main; main(sys.argv[1:])', *map(str, args)],
+                       capture_output=True, text=True, env=dict(os.environ, NAFP_NO_PROGRESS='1'))
+    if r.returncode: raise RuntimeError(f"nafp {' '.join(map(str, args[:3]))} failed:\n{r.stderr[-3000:]}")
+    return r.stdout
+
+def linked(folder:Path, files:list)->Path:
+    "A folder of symlinks to `files` (what `--source`/`--val` take)."
+    folder.mkdir(parents=True)
+    for i, f in enumerate(files): (folder/f'{i:04d}-{Path(f).name}').symlink_to(Path(f).resolve())
+    return folder
+
 def ours_db(db_files:list, val_files:list, work:Path, a):
-    "Build (or reopen) the nafp DB of `db_files`, calibrated on `val_files` when the build leaves it uncalibrated."
+    """Build (or reopen) the nafp DB of `db_files` with `nafp index build`, as a user would. A build that does not
+    calibrate by default (no `--fpr` option) gets `--val` with `val_files`."""
     from neural_audio_fp.db import FingerprintDB
-    from neural_audio_fp.dbparts import checkpoint_embedder
     wh = weights_hash(a.checkpoint, a.log_root); log_root = a.log_root
-    if a.checkpoint.startswith('pretrained-'):
+    if a.checkpoint.startswith('pretrained-'):   # a package whose DBs do not carry their model finds it here
         from neural_audio_fp.pretrained import install_pretrained
         log_root = str(work/f'logs-{wh}'); install_pretrained(a.checkpoint[len('pretrained-'):], log_root)
-    emb = checkpoint_embedder(a.checkpoint, log_root)
-    d = work/f'ours-{key(wh, db_files, val_files, a.n_calib, a.seed)}'
+    d = work/f'ours-{key(wh, db_files, val_files, a.seed)}'
     def build(tmp):
-        db = FingerprintDB.create(tmp/'db', emb); t0 = time.perf_counter()
-        db.add(db_files); (tmp/'build_s').write_text(f'{time.perf_counter() - t0:.1f}')
-        from neural_audio_fp.identify import load_calibration, calibrate
-        if load_calibration(db) is None and val_files: calibrate(db, val_files, n=a.n_calib, seed=a.seed)
-        db.close()
+        cmd = ['index', 'build', tmp/'db', '--source', linked(tmp/'source', db_files), '--checkpoint', a.checkpoint, '--log_root', log_root]
+        if '--fpr' not in nafp_cli('index', 'build', '--help') and val_files: cmd += ['--val', linked(tmp/'val', val_files)]
+        print('nafp ' + ' '.join(map(str, cmd)), flush=True); t0 = time.perf_counter()
+        print(nafp_cli(*cmd).strip()); (tmp/'build_s').write_text(f'{time.perf_counter() - t0:.1f}')
     d = atomic_dir(d, build)
-    return FingerprintDB(d/'db', emb, log_root), d
+    return FingerprintDB(d/'db', log_root=log_root), d
 
-def ours_identify(db, files:list)->list:
-    "Best guess per query file: [{'track','offset','score','confidence','in_db'}] (in_db None: no accept/reject)."
+def ours_identify(db, files:list, cache_dir:Path)->list:
+    "Best guess per query file: [{'track','offset','score','confidence','in_db'}] (in_db None: no accept/reject), cached."
     from neural_audio_fp.identify import identify
+    cache = cache_dir/f'results-{key(files)}.json'
+    if cache.is_file(): return json.loads(cache.read_text())
     out = []
     for f in bar(files, desc='nafp identify'):
         try: m = identify(db, f, top_k=2, window=30.)['matches'][0]   # queries <= 10 s: one window, the whole query
@@ -214,6 +227,7 @@ def ours_identify(db, files:list)->list:
             print(f'  nafp failed on {f}: {e}', file=sys.stderr); m = dict(path=None, offset=None, score=0., confidence=None, in_db=False)
         out.append(dict(track=Path(m['path']).stem if m['path'] else None, offset=m['offset'], score=m['score'],
                         confidence=m['confidence'], in_db=m['in_db']))
+    write_json(cache, out)
     return out
 
 def ours_calibration(db)->dict|None:
@@ -244,11 +258,13 @@ def audf_match(dbfile:Path, files:list, a)->list:
     cache = dbfile.parent/f'match-{key(files)}.json'
     if cache.is_file(): return json.loads(cache.read_text())
     chunks = [files[i:i+100] for i in range(0, len(files), 100)]
-    def run(i_ch):
-        i, ch = i_ch; lst = dbfile.parent/f'q{i}.txt'; op = dbfile.parent/f'q{i}.out'
+    def run(i_ch):   # each chunk's output is kept, so an interrupted run resumes
+        i, ch = i_ch; done = dbfile.parent/f'chunk-{key(ch)}.txt'
+        if done.is_file(): return done.read_text().splitlines()
+        lst = dbfile.parent/f'q{i}.txt'; op = dbfile.parent/f'q{i}.out'
         lst.write_text('\n'.join(ch) + '\n'); op.unlink(missing_ok=True)
         audf(a, 'match', '-d', dbfile, '-x', 1, '-o', op, '-l', lst)
-        txt = op.read_text().splitlines(); lst.unlink(); op.unlink(); return txt
+        os.replace(op, done); lst.unlink(); return done.read_text().splitlines()
     res = {}
     with ThreadPoolExecutor(a.jobs) as ex:
         for lines in bar(ex.map(run, enumerate(chunks)), total=len(chunks), desc=f'audfprint match {dbfile.parent.name}'):
@@ -307,9 +323,9 @@ def main():
     p.add_argument('--min_dur', type=float, default=20., help='shortest track kept (s)')
     p.add_argument('--min_fp', type=int, default=10, help='tracks kept out of the DB for the false-positive part when --fp_tracks is not given')
     p.add_argument('--fp_per', type=int, default=0, help='excerpts per NOT-in-DB track, length and degradation (0: enough for >= 192 in all)')
-    p.add_argument('--n_calib', type=int, default=200, help='calibration excerpts of each kind (when calibrating here)')
     p.add_argument('--audfprint', default='/work/audfprint', help='clone of github.com/dpwe/audfprint ("" to skip it)')
     p.add_argument('--audfprint_python', default='/work/audfprint-venv/bin/python', help='python of the venv audfprint runs in')
+    p.add_argument('--densities', default='default,100', help="audfprint densities to run, comma-separated ('default': its own, 20 hashes/s)")
     p.add_argument('--jobs', type=int, default=2, help='parallel audfprint processes')
     p.add_argument('--work', default='bench_real_music_work', help='cache folder (tracks, queries, DBs)')
     p.add_argument('--out', default='bench_real_music_out', help='folder for the JSON and the plotly HTML')
@@ -335,19 +351,19 @@ def main():
     val = [str(f) for f in scan([d for d in (a.calib_val or DEF_VAL) if Path(d).is_dir()], a.min_dur, a.include) if f.suffix.lower() not in MODULE_EXTS]
     odb, odir = ours_db(list(db.values()), val, work, a)
     info = odb.info(); cal = ours_calibration(odb)
-    preds = {'nafp ' + a.checkpoint: ours_identify(odb, [q['file'] for q in qs])}
-    fp_ours = ours_identify(odb, [q['file'] for q in fqs])
+    preds = {'nafp ' + a.checkpoint: ours_identify(odb, [q['file'] for q in qs], odir)}
+    fp_ours = ours_identify(odb, [q['file'] for q in fqs], odir)
     res = dict(args=vars(a), db_tracks=len(db), hours=hours, n_queries=len(qs), storage={}, calibration=cal)
     res['storage']['nafp'] = dict(d=info['d'], fingerprints_per_s=info['rows']/(info['hours']*3600), bytes=info['bytes'],
                                   bytes_per_hour=info['bytes']/info['hours'], build_s=float((odir/'build_s').read_text()))
     fp_audf = None
     if a.audfprint:
-        for dens in (None, 100):
-            name = 'audfprint' + ('' if dens is None else f' --density {dens}')
+        for dens in [None if d == 'default' else int(d) if float(d).is_integer() else float(d) for d in a.densities.split(',') if d]:
+            name = 'audfprint' + ('' if dens is None else f' --density {dens:g}')
             f = audf_db(list(db.values()), dens, work, a)
+            if dens is None: fp_audf = audf_match(f, [q['file'] for q in fqs], a)
             preds[name] = audf_match(f, [q['file'] for q in qs], a)
             res['storage'][name] = dict(bytes=f.stat().st_size, bytes_per_hour=f.stat().st_size/hours)
-            if dens is None: fp_audf = audf_match(f, [q['file'] for q in fqs], a)
 
     rows = {s: score(qs, pr) for s, pr in preds.items()}
     tabs = {w: table(rows, w, a.lengths) for w in ('song', 'offset')}
