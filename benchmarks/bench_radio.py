@@ -69,9 +69,12 @@ def real_sources(work:Path, music:list, other:list, val:list, min_dur:float=20.)
     "(folder of links to the DB tracks, not-in-DB files, folder of links to the calibration songs): files of at least `min_dur` s."
     import soundfile as sf
     from neural_audio_fp.audio import list_audio
+    def dur(f):
+        try: return sf.info(str(f)).duration
+        except Exception: return 0.   # unreadable (e.g. a video in an .ogg): not music we can play
     def pick(dirs):   # long enough, one file per content (packages ship byte-identical copies)
         fs, seen = [f for d in dirs for f in list_audio(d)], set()
-        fs = [f for f in fs if sf.info(str(f)).duration >= min_dur]
+        fs = [f for f in fs if dur(f) >= min_dur]
         return [f for f in fs if not (h := hashlib.sha1(Path(f).read_bytes()).hexdigest()) in seen and not seen.add(h)]
     def link(files, d):
         d.mkdir(parents=True, exist_ok=True)
