@@ -37,9 +37,10 @@ def test_dataset_build_real_folders(tmp_path):
     from scipy.signal import lfilter
     rng = np.random.default_rng(0)
     music = [lfilter([1], [1, -.9 + .3 * k], rng.normal(0, .1, 8000 * 8)).astype('float32') * .2 for k in range(5)]
+    from neural_audio_fp.audio import resample
     src = tmp_path/'src'
-    for k in range(3): _write(src/'mine'/f'song {k}.flac', np.stack([music[k], music[k]], 1), 16000)
-    _write(src/'dev'/'v.ogg', music[3], 22050)
+    for k in range(3): _write(src/'mine'/f'song {k}.flac', np.stack([resample(music[k], 8000, 16000)] * 2, 1), 16000)
+    _write(src/'dev'/'v.ogg', resample(music[3], 8000, 22050), 22050)
     _write(src/'held'/'t.wav', music[4])
     _write(src/'held'/'copy of song 1.wav', music[1] * .5, 8000)
     for k, side in enumerate(('rain', 'rain', 'wind')): _write(src/side/f'n{k}.wav', rng.normal(0, .1, 8000 * 6))
