@@ -227,28 +227,36 @@ def test_kill_generate_source_at_random_points(tmp_path, slow):
     t0 = time.time(); p = gen(tmp_path/'clean', wait=False); t_start = wait_parts(p, tmp_path/'clean')
     o, e = p.communicate(timeout=600); t_run = time.time() - t0; assert p.returncode == 0, e
     clean = _tree(tmp_path/'clean'/'fresh'/'1')
-    random.seed(0); n, tried, survived, runs_ok, tracebacks, lost, stray = 10, 0, 0, 0, 0, 0, 0
+    pdir = lambda d: d/'fresh'/'1'/'.custom_source.parts'
+    def kill_somewhere(p, d):
+        "SIGKILL run `p` during start-up, after a random number of finished parts, or while it assembles; True if it was killed."
+        if random.random() < .25: time.sleep(random.uniform(.2, t_start))
+        else:
+            j = random.randint(0, 8)                                          # 16 files, 2 per part: 8 parts, then assembly
+            while p.poll() is None and not (pdir(d).exists() and len(list(pdir(d).glob('part*.npz'))) >= j): time.sleep(.02)
+            time.sleep(random.uniform(0, .3))
+        if p.poll() is not None: return False
+        p.send_signal(signal.SIGKILL); return True
+    random.seed(0); rounds, tried, survived, runs_ok, tracebacks, lost, stray = 5, 0, 0, 0, 0, 0, 0
     out = tmp_path/'out'
-    for k in range(n):
+    for k in range(rounds):                                                   # two kills in a row, then a resume
         if out.exists(): shutil.rmtree(out)
         shutil.copytree(base, out)                                            # 12-file outputs, 16-file folder
-        p = gen(out, wait=False)
-        if k % 2: time.sleep(random.uniform(.2, t_run))                       # anywhere, start-up included
-        else: wait_parts(p, out); time.sleep(random.uniform(0, t_run - t_start))   # while it writes
-        killed = p.poll() is None
-        if killed: p.send_signal(signal.SIGKILL); tried += 1
-        o, e = p.communicate(); tracebacks += 'Traceback' in e
+        killed = 0
+        for _ in range(2):
+            p = gen(out, wait=False); killed += kill_somewhere(p, out)
+            o, e = p.communicate(); tracebacks += 'Traceback' in e
         r = gen(out, wait=False); o, e = r.communicate(timeout=600)          # resume
         tracebacks += 'Traceback' in e
         got = _tree(out/'fresh'/'1')
         lost += sum(len(v) for q, v in clean.items() if got.get(q) != v); stray += len(_stray(out))
         ok = r.returncode == 0 and got == clean and not _stray(out)
-        runs_ok += ok; survived += ok and killed
+        tried += killed; runs_ok += ok; survived += killed * ok
     FIGURES.update({'kills survived / tried': f'{survived}/{tried}', 'tracebacks': tracebacks, 'bytes lost': lost,
                     'stray temporaries': stray})
-    print(f"\nkill -9 of `nafp generate --source`: {survived}/{tried} kills survived ({runs_ok}/{n} runs resumed to the clean bytes), "
+    print(f"\nkill -9 of `nafp generate --source`: {survived}/{tried} kills survived ({runs_ok}/{rounds} resumes to the clean bytes), "
           f"{tracebacks} tracebacks, {lost} bytes lost, {stray} stray temporaries (clean run {t_run:.1f} s, writing from {t_start:.1f} s)")
-    assert tried >= n // 2 and survived == tried and runs_ok == n and tracebacks == 0 and lost == 0 and stray == 0
+    assert tried >= rounds and survived == tried and runs_ok == rounds and tracebacks == 0 and lost == 0 and stray == 0
 
 def teardown_module(module):
     if FIGURES: print('\nfault-injection figures: ' + ', '.join(f'{k}: {v}' for k, v in FIGURES.items()))
