@@ -79,15 +79,29 @@ def encode(x:np.ndarray, # audio (n,) in [-1, 1]
     except Exception as e: raise AudioError(f"cannot encode {codec} at {sr} Hz, level {level}: {e}") from None
     return b.getvalue()
 
+def _roundtrip(x, sr, codec, level):
+    y, _ = sf.read(io.BytesIO(encode(x, sr, codec, level)), dtype='float32')
+    return np.pad(y[:len(x)], (0, max(0, len(x) - len(y))))
+
 def codec_roundtrip(x:np.ndarray, # audio (n,) in [-1, 1]
                     sr:int=8000, # sample rate
                     codec:str='mp3', # 'mp3', 'vorbis' or 'opus'
                     level:float=1., # compression level: 0 best quality, 1 lowest bitrate
+                    block_s:float=60., # code long audio in blocks of this length (libsndfile's in-memory MP3/Vorbis writer crashes past ~4 min)
+                    fade_s:float=.5, # overlap of consecutive blocks, cross-faded
                    )->np.ndarray:
     "`x` encoded with `codec` and decoded again, same length and alignment: (n,)."
-    y, _ = sf.read(io.BytesIO(encode(x, sr, codec, level)), dtype='float32')
-    y = y[:len(x)]
-    return np.pad(y, (0, len(x) - len(y)))
+    x = np.asarray(x, np.float32); n, blk, ov = len(x), int(block_s*sr), int(fade_s*sr)
+    if n <= blk: return _roundtrip(x, sr, codec, level)
+    y, w = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    ramp = np.linspace(0, 1, ov + 2, dtype=np.float32)[1:-1]
+    for s in range(0, n - ov, blk - ov):
+        e = min(s + blk, n); g = np.ones(e - s, np.float32)
+        if s > 0: g[:ov] = ramp
+        if e < n: g[-ov:] = ramp[::-1]
+        y[s:e] += g*_roundtrip(x[s:e], sr, codec, level); w[s:e] += g
+    return y/np.maximum(w, 1e-6)
+
 
 # %% ../nbs/05a_realaug.ipynb #f06263f1
 def eq_gain(f:np.ndarray, # frequencies (Hz), (m,)
