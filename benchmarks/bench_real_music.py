@@ -276,10 +276,14 @@ def audf_match(dbfile:Path, files:list, a)->list:
     return out
 
 # ---------------------------------------------------------------- scoring and report
+def song(name:str|None)->str|None:
+    "Song identity of a track name: a tracker module and a render of it found beside (`_rendered/.../X.it.wav`) are one song."
+    return None if name is None else re.sub(r'_(it|xm|mod|s3m)$', '', name.replace('___rendered_', '__'))
+
 def score(qs:list, preds:list)->list:
     "Per query: right song, right song and offset within 0.5 s, accepted (audfprint: reported a match)."
-    return [dict(deg=q['deg'], len=q['len'], song=p['track'] == q['track'],
-                 offset=p['track'] == q['track'] and p['offset'] is not None and abs(p['offset'] - q['offset']) <= .5,
+    return [dict(deg=q['deg'], len=q['len'], song=song(p['track']) == song(q['track']),
+                 offset=song(p['track']) == song(q['track']) and p['offset'] is not None and abs(p['offset'] - q['offset']) <= .5,
                  in_db=p.get('in_db', p['track'] is not None)) for q, p in zip(qs, preds)]
 
 def table(rows:dict, what:str, lengths:list)->dict:
@@ -345,6 +349,9 @@ def main():
     noise_files = scan(a.noise or DEF_NOISE, 2.)
     man = make_queries(db, fp, noise_files, work, a)
     qs, fqs = man['queries'], man['fp']
+    in_db = {song(k) for k in db}; fqs = [q for q in fqs if song(q['track']) not in in_db]   # another render of a DB song is not "not in the DB"
+    if len(fqs) < len(man['fp']): print(f"{len(man['fp']) - len(fqs)} not-in-DB excerpts left out: another copy of their song is in the DB", file=sys.stderr)
+    fp = sorted({q['track'] for q in fqs})
     hours = sum(os.path.getsize(f) - 44 for f in db.values())/2/a.sr/3600
     print(f'DB: {len(db)} tracks, {hours:.2f} h; {len(qs)} queries; {len(fqs)} excerpts of {len(fp)} tracks not in the DB; {len(noise_files)} noise files')
 
