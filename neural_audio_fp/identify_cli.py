@@ -15,13 +15,16 @@ log = get_logger('identify')
 __all__ = ['log', 'index_build_cmd', 'index_add_cmd', 'index_remove_cmd', 'index_calibrate_cmd', 'index_info_cmd', 'identify_cmd']
 
 # %% ../nbs/32a_identify_cli.ipynb #d8fd4488
-def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=24, n_neg:int=32):
-    "Calibrate `db` (keeping the target FPR of its last calibration unless `fpr` is given) and print the report."
+def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=24, n_neg:int=32, strict:bool=True):
+    "Calibrate `db` (keeping the target FPR of its last calibration unless `fpr` is given) and print the report; `strict=False`: a DB that cannot be calibrated yet is kept, with a warning."
     from neural_audio_fp.calibrate import calibrate, calibration_report
     from neural_audio_fp.identify import load_calibration
     if not n_calib: print(f"{db.path}: not calibrated (--n_calib 0); `nafp index calibrate {db.path}` calibrates it"); return None
     if fpr is None: fpr = getattr(load_calibration(db), 'target_fpr', .01)
-    cal = calibrate(db, fpr=fpr, n_db=n_calib, n_neg=n_neg, val=val)
+    try: cal = calibrate(db, fpr=fpr, n_db=n_calib, n_neg=n_neg, val=val)
+    except DataError as e:
+        if strict: raise
+        log.warning(f"{db.path}: saved, but not calibrated ({e}); answers are marked uncalibrated until `nafp index calibrate {db.path}` succeeds"); return None
     print(calibration_report(cal, db.embedder.dur, db.embedder.hop))
     return cal
 
@@ -53,7 +56,7 @@ def index_build_cmd(
     db = FingerprintDB.create(db_dir, checkpoint_embedder(checkpoint, log_root), backend=_backend(backend, index_type, milvus_uri))
     st = db.add(source)
     print(f"{db_dir}: {st['added']} tracks ({len(db.rows)} fingerprints), {st['failed']} unreadable, {st['skipped']} duplicates")
-    if st['added']: _calibrate(db, val, fpr, n_calib, n_neg)
+    if st['added']: _calibrate(db, val, fpr, n_calib, n_neg, strict=False)
 
 # %% ../nbs/32a_identify_cli.ipynb #192f61fa
 @call_parse
@@ -70,7 +73,7 @@ def index_add_cmd(
     from neural_audio_fp.db import FingerprintDB
     db = FingerprintDB(db_dir, log_root=log_root); st = db.add(source)
     print(f"{db_dir}: +{st['added']} tracks, {st['skipped']} already present, {st['failed']} unreadable")
-    if st['added']: _calibrate(db, val, fpr, n_calib, n_neg)
+    if st['added']: _calibrate(db, val, fpr, n_calib, n_neg, strict=False)
 
 @call_parse
 def index_remove_cmd(
@@ -86,7 +89,7 @@ def index_remove_cmd(
     from neural_audio_fp.db import FingerprintDB
     db = FingerprintDB(db_dir, log_root=log_root)
     print(f"{db_dir}: removed {db.remove([int(t) if t.isdigit() else t for t in tracks])} tracks")
-    if len(db): _calibrate(db, val, fpr, n_calib, n_neg)
+    if len(db): _calibrate(db, val, fpr, n_calib, n_neg, strict=False)
 
 @call_parse
 def index_calibrate_cmd(
