@@ -119,7 +119,7 @@ def is_tutorial(nb_path:Path)->bool: return Path(nb_path).parent.name == 'tutori
 def process_nb(nb_path:Path, execute=True, tutorials=True, workdir:Path=None):
     "Read `nb_path` and run nbdev's docs processors on it, executing the code cells. The cells of a test flag are"
     "not run, except the `tutorial` cells of a tutorial (`nbs/tutorials/`) with `tutorials`; these run in `workdir`"
-    "(a fresh temporary folder by default) instead of the notebook's folder, on the offline corpus they build."
+    "(emptied first; a fresh temporary folder by default) instead of the notebook's folder."
     from execnb.nbio import read_nb
     from nbdev.processors import FilterDefaults, exec_show_docs, add_show_docs, strip_ansi
     from nbdev.process import NBProcessor
@@ -133,6 +133,7 @@ def process_nb(nb_path:Path, execute=True, tutorials=True, workdir:Path=None):
     tmp = None
     if run_tut and workdir is None: workdir = tmp = Path(tempfile.mkdtemp(prefix='nafp-tutorial-'))
     cwd = Path(workdir) if run_tut else nb_path.parent
+    if run_tut and not tmp and cwd.exists(): shutil.rmtree(cwd)   # a tutorial starts from an empty folder
     cwd.mkdir(parents=True, exist_ok=True)
     os.environ['IN_TEST'] = '1'
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')   # no TensorFlow/oneDNN start-up notices in the build's output
@@ -512,8 +513,8 @@ def main(argv=None):
     p.add_argument('--path', default=None, help='notebooks folder (default: nbs_path of settings.ini)')
     p.add_argument('--keep', action='store_true', help='keep the generated Markdown in _proc/mkdocs')
     p.add_argument('--no-tutorials', action='store_true', help="do not run the tutorials' `#| tutorial` cells (minutes)")
-    p.add_argument('--workdir', default=None, help='run the tutorials in WORKDIR/NAME and keep what they build '
-                   '(a rebuild resumes the corpus); default: a temporary folder')
+    p.add_argument('--workdir', default=None, help='run the tutorials in WORKDIR/NAME (emptied first) and keep what they '
+                   'build; default: a temporary folder')
     a = p.parse_args(argv)
     os.environ.setdefault('NAFP_NO_PROGRESS', '1')
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
