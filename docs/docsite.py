@@ -9,7 +9,9 @@ cells added after `#| export` cells, `#| hide` cells and directive lines removed
 symbols), except that every code cell is executed with execnb, so the pages show the outputs
 (plots, `show_doc` API reference) although notebooks are committed without outputs. Cells
 flagged with a test flag from settings.ini (`tst_flags`, e.g. `slow`) and `#| eval: false` cells
-are shown but not executed. Each processed notebook becomes a Markdown page and MkDocs (Material
+are shown but not executed (the page says so), except the `#| tutorial` cells of the tutorials
+(`nbs/tutorials/`), which run in a temporary folder on the offline corpus they build. Markdown is
+escaped (`escape_md`) so that the page shows the text Jupyter shows. Each processed notebook becomes a Markdown page and MkDocs (Material
 theme) renders the site in strict mode. The build fails (exit 1) on a cell error, a notebook
 without a title, a broken internal link or anchor, or a page missing from the site.
 """
@@ -61,7 +63,8 @@ def list_notebooks(nbs:Path, only=None)->list[Path]:
 # ---------------------------------------------------------------- processing + execution
 
 def _exec_proc(flags:set, execute:bool, fname:Path):
-    "An nbdev processor (in place of `exec_show_docs`) that runs every code cell not flagged with `flags`."
+    "An nbdev processor (in place of `exec_show_docs`) that runs every code cell not flagged with `flags`; a flagged"
+    "cell is marked (`cell.not_run_`) so that its page says it was not run."
     from nbdev.process import Processor, nb_lang
     from execnb.shell import CaptureShell
     class exec_all(Processor):
@@ -77,9 +80,13 @@ def _exec_proc(flags:set, execute:bool, fname:Path):
         def cell(self, cell):
             if self.k is None or cell.cell_type != 'code' or not cell.source: return
             d = cell.directives_ or {}
-            if 'nbdev_export' + '(' in cell.source or flags & d.keys(): return
+            if 'nbdev_export' + '(' in cell.source: return
+            if flags & d.keys(): cell.not_run_ = sorted(flags & d.keys()); return
             if d.get('eval:', [''])[0].lower() == 'false': return
-            self.k.cell(cell)
+            from IPython.utils.capture import capture_output
+            # execnb formats a cell's result a second time after its own capture: an object with `_ipython_display_`
+            # (widget, plotly figure) displays again then, printed to the terminal. Its outputs already hold it: drop it.
+            with capture_output(stdout=False, stderr=False): self.k.cell(cell)
             if self.k.exc:
                 raise DocsError(f'{fname}: a cell failed while building the docs\n' + self.k.prettytb(fname=fname))
     return exec_all
@@ -105,22 +112,38 @@ def _add_show_docs():
             nb.has_docs_ = shown_docs or exports
     return add_show_docs_ordered
 
-def process_nb(nb_path:Path, execute=True):
-    "Read `nb_path` and run nbdev's docs processors on it, executing the code cells."
+TUTORIAL_FLAG = 'tutorial'
+
+def is_tutorial(nb_path:Path)->bool: return Path(nb_path).parent.name == 'tutorials'
+
+def process_nb(nb_path:Path, execute=True, tutorials=True, workdir:Path=None):
+    "Read `nb_path` and run nbdev's docs processors on it, executing the code cells. The cells of a test flag are"
+    "not run, except the `tutorial` cells of a tutorial (`nbs/tutorials/`) with `tutorials`; these run in `workdir`"
+    "(emptied first; a fresh temporary folder by default) instead of the notebook's folder."
     from execnb.nbio import read_nb
     from nbdev.processors import FilterDefaults, exec_show_docs, add_show_docs, strip_ansi
     from nbdev.process import NBProcessor
     from fastcore.xtras import working_directory
     flags = set(_cfg().tst_flags.split())
+    run_tut = tutorials and execute and is_tutorial(nb_path)
+    if run_tut: flags.discard(TUTORIAL_FLAG)
     swap = {exec_show_docs: _exec_proc(flags, execute, nb_path), add_show_docs: _add_show_docs()}
     procs = [swap.get(p, p) for p in FilterDefaults().procs()]
     nb = read_nb(nb_path)
+    tmp = None
+    if run_tut and workdir is None: workdir = tmp = Path(tempfile.mkdtemp(prefix='nafp-tutorial-'))
+    cwd = Path(workdir) if run_tut else nb_path.parent
+    if run_tut and not tmp and cwd.exists(): shutil.rmtree(cwd)   # a tutorial starts from an empty folder
+    cwd.mkdir(parents=True, exist_ok=True)
     os.environ['IN_TEST'] = '1'
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')   # no TensorFlow/oneDNN start-up notices in the build's output
     try:
-        with working_directory(nb_path.parent), warnings.catch_warnings():
+        with working_directory(cwd), warnings.catch_warnings():
             warnings.simplefilter('ignore')
             NBProcessor(nb=nb, procs=procs).process()
-    finally: os.environ.pop('IN_TEST', None)
+    finally:
+        os.environ.pop('IN_TEST', None)
+        if tmp: shutil.rmtree(tmp, ignore_errors=True)
     for c in nb.cells: strip_ansi(c)
     return nb
 
@@ -140,9 +163,93 @@ def _quarto_opts(src:str):
 
 def _txt(v): return ''.join(v) if isinstance(v, list) else str(v)
 
+# Markdown written for Jupyter (CommonMark) loses text under Python-Markdown: `<q_j, v>` is taken for an HTML tag,
+# `L*k ... *x*` pairs into emphasis. `escape_md` escapes, outside code and markup, every `<` that does not open a
+# known HTML tag and every `*`/`_` that CommonMark would not read as emphasis, so the page shows what Jupyter shows.
+_HTML_TAGS = set('a abbr audio b blockquote br caption center code col dd del details div dl dt em figcaption figure '
+                 'font h1 h2 h3 h4 h5 h6 hr i iframe img input ins kbd li mark ol p pre q s samp script small source '
+                 'span strong style sub summary sup table tbody td tfoot th thead tr u ul video'.split())
+_re_protect = re.compile('|'.join([
+    r'(`+)[\s\S]*?(?<!`)\1(?!`)',                        # code span
+    r'\\[!-/:-@\[-`{-~]',                                # backslash escape
+    r'<!--[\s\S]*?-->',                                   # HTML comment
+    r'</?([A-Za-z][A-Za-z0-9]*)(?=[\s/>])(?:\s[^<>]*)?/?>', # HTML tag (kept if its name is known, see `_protect`)
+    r'<(?:https?|ftp|mailto):[^\s<>]*>',                   # autolink
+    r'&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]\w*);',          # entity
+    r'\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+"[^"]*")?\)',    # link target
+    r'(?m:^[ \t]*\[[^\]\n]+\]:[ \t]+\S.*$)',               # link reference definition
+    r'\{[ \t]*(?:[#.:]|[\w-]+=)[^{}\n]*\}',                  # attribute list
+    r'\$\$[\s\S]+?\$\$|\$[^\s$](?:[^$\n]*[^\s$\\])?\$',      # TeX math, left as written
+    r'(?m:^[ \t]*(?:[*+-]|\d+[.)])(?=[ \t]))',               # list marker
+    r'(?m:^[ \t]*(?:[*_-][ \t]*){3,}$)',                    # horizontal rule
+    r'(?m:^[ \t]*>)',                                      # blockquote marker
+]))
+_PH = '\ue000'   # stands for a protected piece while emphasis delimiters are paired
+
+def _protect(s:str):
+    "Split `s` into a string with one `_PH` per protected piece, and the pieces."
+    pieces, out, last = [], [], 0
+    for m in _re_protect.finditer(s):
+        if m.group(2) and m.group(2).lower() not in _HTML_TAGS: continue   # `<q_j, v>` is text, not a tag
+        out.append(s[last:m.start()]); out.append(_PH); pieces.append(m.group(0)); last = m.end()
+    out.append(s[last:])
+    return ''.join(out), pieces
+
+def _emphasis_runs(t:str)->set:
+    "Start positions of the `*`/`_` runs of `t` that CommonMark pairs into emphasis (intra-word `*` never does)."
+    def ws(c): return c is None or c.isspace()
+    def punct(c): return c is not None and not ws(c) and not c.isalnum() and c != _PH
+    runs, stack, paired = list(re.finditer(r'\*+|_+', t)), [], set()
+    for m in runs:
+        ch, n = m.group()[0], len(m.group())
+        prev = t[m.start()-1] if m.start() else None
+        nxt = t[m.end()] if m.end() < len(t) else None
+        left = not ws(nxt) and (not punct(nxt) or ws(prev) or punct(prev))
+        right = not ws(prev) and (not punct(prev) or ws(nxt) or punct(nxt))
+        if ch == '*':
+            inword = prev is not None and nxt is not None and prev.isalnum() and nxt.isalnum()
+            can_open, can_close = left and not inword, right and not inword
+        else: can_open, can_close = left and (not right or punct(prev)), right and (not left or punct(nxt))
+        if can_close:
+            k = next((i for i in range(len(stack)-1, -1, -1) if stack[i][0] == ch and stack[i][1] == n), None)
+            if k is not None:
+                paired |= {stack[k][2], m.start()}; del stack[k:]; continue
+        if can_open: stack.append((ch, n, m.start()))
+    return paired
+
+def escape_md(s:str)->str:
+    "Markdown `s` with the `<`, `*` and `_` of its text escaped where Python-Markdown would lose text (code, HTML tags, links, math untouched)."
+    out, block, fenced = [], [], None
+    def flush():
+        if not block: return
+        t, pieces = _protect('\n'.join(block))
+        keep = _emphasis_runs(t)
+        def esc(m):   # unpaired delimiters are escaped, except `_` inside a word (`k_probe`), literal for both renderers
+            a, b = t[m.start()-1:m.start()], t[m.end():m.end()+1]
+            if m.start() in keep or m.group()[0] == '_' and a.isalnum() and b.isalnum(): return m.group()
+            return ''.join('\\' + c for c in m.group())
+        t = re.sub(r'\*+|_+', esc, t)
+        t = t.replace('<', '&lt;')
+        it = iter(pieces)
+        out.append(re.sub(_PH, lambda m: next(it), t)); block.clear()
+    for l in s.split('\n'):
+        m = _re_fence.match(l)
+        if fenced is None and m: flush(); fenced = m.group(1); out.append(l); continue
+        if fenced is not None:
+            out.append(l)
+            if l.strip().startswith(fenced) and l.strip().strip(fenced[0]) == '': fenced = None
+            continue
+        if not l.strip() or re.match(r' {4,}\S', l) and not block: flush(); out.append(l); continue   # blank, or indented code
+        block.append(l)
+    flush()
+    return '\n'.join(out)
+
 def _fence(s:str, lang='')->str:
     n = max([3] + [len(m) + 1 for m in re.findall(r'`{3,}', s)])
     return f"{'`'*n}{lang}\n{s.rstrip()}\n{'`'*n}"
+
+NOT_RUN = dict(slow='slow, run by `pytest --flags slow`', gpu='needs a GPU', milvus='needs a Milvus server',
+               dataset='needs the real `neural-audio-fp-dataset`', tutorial='a tutorial step, run in the tutorial pages')
 
 class Page:
     "Converts one processed notebook to Markdown for MkDocs (`mode='site'`) or GitHub (`mode='readme'`)."
@@ -185,7 +292,7 @@ class Page:
         for l in s.splitlines():
             if _re_fence.match(l): fenced = not fenced
             out.append(l if fenced else _re_link.sub(self._link, l))
-        return '\n'.join(out)
+        return escape_md('\n'.join(out))
 
     def _showdoc(self, s:str)->str:
         "`show_doc` markdown: its `### name` headings get the anchor nbdev links to (`#name.lower()`)."
@@ -245,6 +352,10 @@ class Page:
                 summ = opts.get('code-summary', 'Code')
                 code = f'??? note "{summ}"\n\n' + '\n'.join('    ' + l if l else l for l in code.splitlines())
             res.append(code)
+        not_run = getattr(c, 'not_run_', None)
+        if not_run and self.mode == 'site' and res:
+            why = '; '.join(f'`#| {f}`: {NOT_RUN.get(f, "a flagged cell")}' for f in not_run)
+            res.append(f'Not run when this page was built ({why}).\n{{ .nb-not-run }}')
         if opts.get('output') != 'false':
             for o in c.get('outputs', []):
                 r = self.output(o, asis=opts.get('output') == 'asis')
@@ -255,9 +366,10 @@ class Page:
         fm = getattr(self.nb, 'frontmatter_', {}) or {}
         title = fm.get('title')
         if not title: raise DocsError(f'{self.src}: no title; start the notebook with a markdown cell `# Title` and `> summary`')
-        parts = [f'# {title}']
+        parts = [f'# {escape_md(title)}']
         if fm.get('description'):
-            parts.append(f'> {fm["description"]}' if self.mode == 'readme' else f'{fm["description"]}\n{{ .nb-description }}')
+            d = escape_md(fm['description'])
+            parts.append(f'> {d}' if self.mode == 'readme' else f'{d}\n{{ .nb-description }}')
         for c in self.nb.cells: parts += self.cell(c)
         body = '\n\n'.join(parts) + '\n'
         if self.uses_plotly:
@@ -266,13 +378,13 @@ class Page:
         if self.mode == 'readme': body = README_NOTE + '\n\n' + body
         return body
 
-def render_nb(nb_path:Path, out:Path, nbs:Path, pages=(), paths=None, execute=True)->dict:
+def render_nb(nb_path:Path, out:Path, nbs:Path, pages=(), paths=None, execute=True, tutorials=True, workdir=None)->dict:
     "Process, execute and convert `nb_path`; write its page (and images) under `out`. Returns its nav entry."
     cfg = _cfg()
     paths = paths if paths is not None else site_paths(nbs)
     rel = Path(paths[nb_path])
     t = time.time()
-    nb = process_nb(nb_path, execute=execute)
+    nb = process_nb(nb_path, execute=execute, tutorials=tutorials, workdir=Path(workdir)/nb_path.stem if workdir else None)
     page = Page(nb, rel, cfg, nbs, pages, paths, src=nb_path)
     text = page.render()
     dest = out/rel
@@ -330,8 +442,10 @@ def mkdocs_config(entries, src:Path, dest:Path)->dict:
                 docs_dir=str(src), site_dir=str(dest), nav=nav(entries))
     return base
 
-def build_site(out:Path=ROOT/'_docs', only=None, execute=True, workers=1, keep=False, nbs:Path=None)->list[dict]:
+def build_site(out:Path=ROOT/'_docs', only=None, execute=True, workers=1, keep=False, nbs:Path=None,
+               tutorials=True, workdir=None)->list[dict]:
     "Build the website of the notebooks in `nbs` (default: the project's) into `out`; raises `DocsError` on any broken page."
+    "`tutorials`: run the tutorials' `#| tutorial` cells (in `workdir`/NAME, default a temporary folder)."
     import yaml
     cfg = _cfg()
     nbs = Path(nbs or cfg.nbs_path).resolve()
@@ -348,7 +462,8 @@ def build_site(out:Path=ROOT/'_docs', only=None, execute=True, workers=1, keep=F
         aliases = {}
         for f, p in paths.items():
             if p != page_name(f, nbs).as_posix(): aliases.setdefault(page_name(f, nbs).as_posix(), []).append(p)
-        jobs = [(f, src, nbs, pages, paths, execute) for f in files]
+        jobs = [(f, src, nbs, pages, paths, execute, tutorials, workdir) for f in files]
+        jobs.sort(key=lambda j: not is_tutorial(j[0]))   # the longest first, so that parallel workers finish together
         if workers > 1:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
@@ -397,6 +512,9 @@ def main(argv=None):
     p.add_argument('--workers', type=int, default=int(os.environ.get('NAFP_DOCS_WORKERS', 1)), help='notebooks executed in parallel')
     p.add_argument('--path', default=None, help='notebooks folder (default: nbs_path of settings.ini)')
     p.add_argument('--keep', action='store_true', help='keep the generated Markdown in _proc/mkdocs')
+    p.add_argument('--no-tutorials', action='store_true', help="do not run the tutorials' `#| tutorial` cells (minutes)")
+    p.add_argument('--workdir', default=None, help='run the tutorials in WORKDIR/NAME (emptied first) and keep what they '
+                   'build; default: a temporary folder')
     a = p.parse_args(argv)
     os.environ.setdefault('NAFP_NO_PROGRESS', '1')
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
@@ -407,7 +525,8 @@ def main(argv=None):
             changed = build_readme(execute=not a.no_exec)
             print(f"README.md {'written' if changed else 'unchanged'} ({time.time()-t:.1f}s)")
         else:
-            entries = build_site(Path(a.out).resolve(), a.nbs, execute=not a.no_exec, workers=a.workers, keep=a.keep, nbs=a.path)
+            entries = build_site(Path(a.out).resolve(), a.nbs, execute=not a.no_exec, workers=a.workers, keep=a.keep, nbs=a.path,
+                                 tutorials=not a.no_tutorials, workdir=Path(a.workdir).resolve() if a.workdir else None)
             print(f'site: {len(entries)} pages in {a.out} ({time.time()-t:.1f}s)')
     except DocsError as e:
         print(f'docs build FAILED: {e}', file=sys.stderr)

@@ -29,9 +29,10 @@ def demo_nbs(root:Path)->Path:
     write_nb(nbs/'01_plots.ipynb',
              ('md', '# Plots\n> A chapter with a figure.'),
              ('code', '#| hide\nimport numpy as np\nimport plotly.graph_objects as go\nSECRET = "hidden-cell-text"'),
-             ('md', '## A figure\nBack [home](index.ipynb); see `double`.'),
+             ('md', '## A figure\nBack [home](index.ipynb); see `double`.\n\nScore: the mean of <q_j, v_(c+j)> over j; '
+                    'ids (B, L*k), a *start* id, x < y, `a*b <c>` and [a_link](index.ipynb).'),
              ('code', 'go.Figure(go.Scatter(x=np.arange(5), y=np.arange(5)**2))'),
-             ('code', '#| export\ndef double(x:int # a number\n          )->int:\n    "Twice `x`."\n    return 2*x'),
+             ('code', '#| export\ndef double(x:int # a number\n          )->int:\n    "Twice `x`: (B, L*k) -> (B, 2*L*k)."\n    return 2*x'),
              ('code', 'print("result", double(21))'),
              ('code', '#| slow\nprint("slow-cell-" + "output")'),
              ('code', 'import ipywidgets\nipywidgets.IntSlider()'))
@@ -39,7 +40,9 @@ def demo_nbs(root:Path)->Path:
              ('md', 'Back to [the plots](01_plots.ipynb).'))
     write_nb(nbs/'tutorials'/'quick.ipynb',
              ('md', '# Quick tour\n> A tutorial.'),
-             ('code', '#| tutorial\nraise RuntimeError("tutorial cells are not executed in the docs")'))
+             ('code', 'import os\nprint("runs in", os.path.basename(os.getcwd()))'),
+             ('code', '#| tutorial\nprint("tutorial-" + "output")'),
+             ('code', '#| dataset\nprint("dataset-" + "output")'))
     return nbs
 
 def test_demo_site(tmp_path):
@@ -57,10 +60,36 @@ def test_demo_site(tmp_path):
     home = (out/'index.html').read_text()
     assert 'href="index.html"' in plots and 'href="plots.html#a-figure"' in home and 'href="02_index.html"' in home
     assert '<h1 id="demo">demo</h1>' in home or 'The home page' in home
-    assert 'tutorial cells are not executed' in (out/'tutorials'/'quick.html').read_text()
-    if not check_site.find_browser(): pytest.skip('no Chromium: the browser check is skipped')
-    r = check_site.check_site(out)
+    quick = (out/'tutorials'/'quick.html').read_text()
+    assert 'tutorial-output' in quick and 'runs in nafp-tutorial-' in quick                # tutorial cells run, in a temp folder
+    assert 'dataset-output' not in quick and 'Not run when this page was built' in quick  # other flags: shown, not run
+    assert 'Not run when this page was built' in plots                                    # the slow cell says so
+    assert '&lt;q_j, v_(c+j)&gt;' in plots and 'L*k' in plots                              # escaped, not eaten
+    if not (check_site.find_browser() and check_site.find_driver()): pytest.skip('no Chromium/chromedriver: the browser check is skipped')
+    r = check_site.check_site(out, nbs=nbs)
     assert r['errors'] == [] and len(r['pages']) == 4 and len(r['plotly_pages']) == 1
+    assert r['lost'] == {'index.html': 0, 'plots.html': 0, '02_index.html': 0, 'tutorials/quick.html': 0}
+
+def test_lost_text_is_reported(tmp_path, monkeypatch):
+    "Without the escaping, the browser check reports the formula and the `*` the page lost."
+    if not (check_site.find_browser() and check_site.find_driver()): pytest.skip('no Chromium/chromedriver')
+    nbs, out = demo_nbs(tmp_path), tmp_path/'site'
+    monkeypatch.setattr(build, 'escape_md', lambda s: s)
+    build.build_site(out, nbs=nbs, only=['01_plots.ipynb'], execute=False)
+    r = check_site.check_site(out, nbs=nbs)
+    lost = [e for e in r['errors'] if 'lost text' in e]
+    assert any('<q_j, v_(c+j)>' in e for e in lost) and any("'L*k)," in e for e in lost), r['errors']
+
+@pytest.mark.parametrize('md,want', [
+    ('inner product <q_j, v_(c+j)>, using', 'inner product &lt;q_j, v\\_(c+j)>, using'),
+    ('*ids (B, L*k), ascending*', '*ids (B, L\\*k), ascending*'),
+    ('a *start* id, **bold**, k_probe, `x*y <z>`', 'a *start* id, **bold**, k_probe, `x*y <z>`'),
+    ('* item *one*\n---\n### name { #name }', '* item *one*\n---\n### name { #name }'),
+    ('x < y, <b>b</b><br> <!-- c_d --> [a_b](x_y.md#a_b)', 'x &lt; y, <b>b</b><br> <!-- c_d --> [a_b](x_y.md#a_b)'),
+    ('f(*args) 2*3', 'f(\\*args) 2\\*3'),
+    ('```\na*b <x>\n```', '```\na*b <x>\n```'),
+])
+def test_escape_md(md, want): assert build.escape_md(md) == want
 
 @pytest.mark.parametrize('cells,msg', [
     ([('md', 'see [x](02_nope.ipynb)')], 'nope.md'),
