@@ -401,7 +401,7 @@ def main():
     print(f"\n{md_table(tabs['song'], a.lengths, 'Song top-1, best guess')}\n\n{md_table(tabs['offset'], a.lengths, 'Offset top-1 (|error| <= 0.5 s), best guess')}\n")
     for s, st in res['storage'].items():
         print(f"storage {s}: {st['bytes_per_hour']/2**20:.2f} MiB per hour of audio" + (f" (d={st['d']}, {st['fingerprints_per_s']:.1f} fingerprints/s)" if 'd' in st else ''))
-    est = 'no calibration in the DB: every query is reported as a match' if cal is None else f"calibration's estimate {100*cal['fpr']:.1f} % (threshold {cal['threshold']:.3f}, {cal['n_pos']}/{cal['n_neg']} excerpts)"
+    est = 'no calibration in the DB: every query is reported as a match' if cal is None else f"calibration's estimate {_pct(cal['fpr'])} % (threshold {_num(cal['threshold'])}, {cal['n_pos']}/{cal['n_neg']} excerpts)"
     print(f"\nFalse positives on {len(fqs)} excerpts (5/10 s, clean/MP3) of {len(fp)} tracks not in the DB: nafp {100*fpr['nafp']:.1f} % ({est})"
           + (f"; audfprint default {100*fpr['audfprint']:.1f} %" if 'audfprint' in fpr else ''))
     print('  nafp by kind: ' + ', '.join(f'{k} {100*v:.1f} %' for k, v in fpr['nafp_by'].items()))
@@ -409,5 +409,8 @@ def main():
     f = lambda v: '  -  ' if v is None else f'{100*v:5.1f}'
     for k, e in acc.items(): print(f"  {k:>16}: {f(e['nafp_accepted_of_correct'])} % / {f(e['nafp_correct_and_accepted'])} % / {f(e.get('audfprint_correct_and_accepted'))} %")
     print(f"\nwrote {outd/'bench_real_music.json'} and {outd/'bench_real_music.html'} ({res['wall_s']/60:.1f} min)")
+
+def _pct(v): return ' / '.join(f"{100*x:.1f}" for x in v) if isinstance(v, (list, tuple)) else f"{100*v:.1f}"   # per query length, or one value
+def _num(v): return ' / '.join(f"{x:.3f}" for x in v) if isinstance(v, (list, tuple)) else f"{v:.3f}"
 
 if __name__ == '__main__': main()
