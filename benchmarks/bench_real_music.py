@@ -1,14 +1,18 @@
 """Real-music identification benchmark: nafp against audfprint on the same degraded query files.
 
-DB tracks (default: the held-out test packages of the real-music split) are decoded to mono WAV at
-`--sr`; `--n` of them go into a `nafp` fingerprint DB and into two audfprint DBs (default density and
-`--density 100`). From each DB track, queries of 1, 2, 3, 5 and 10 s start at a random offset and
-are degraded six ways (clean, MP3 32 kbit/s, real noise at 5 dB SNR, room reverb + 300-3400 Hz band,
-speed +3 % by resampling, tempo -2 % by time-stretching), written as files that both systems read.
+Held-out tracks (default: the test packages of the real-music split, all but `--min_fp` of them) are
+decoded to mono WAV at `--sr` and go into a `nafp` fingerprint DB and into two audfprint DBs (default
+density and `--density 100`; audfprint analyses its queries at the density of the DB), filled up to
+`--n` tracks with distractors from the training packages, which are never queried. From each held-out
+track, queries of 1, 2, 3, 5 and 10 s start at random offsets (enough per track for >= 100 queries
+per cell) and are degraded six ways (clean, MP3 32 kbit/s, real noise at 5 dB SNR, room reverb +
+300-3400 Hz band, speed +3 % by resampling, tempo -2 % by ffmpeg's `atempo`), written as files that
+both systems read.
 Scored with the best guess taken: song top-1 and offset top-1 (|offset error| <= 0.5 s, the offset
 of a speed- or tempo-changed query being its true start in the original).
 
-The false-positive part runs 5 s and 10 s excerpts (clean and MP3) of tracks NOT in the DB through
+The false-positive part runs 5 s and 10 s excerpts (clean and MP3) of tracks NOT in the DB (the
+held-out tracks kept out, and the validation packages, which no model was trained on) through
 `nafp` identify with its accept/reject, and compares the measured false-positive rate with the DB
 calibration's own estimate; it also gives the share of correct 1 s and 5 s queries (clean, MP3,
 reverb) that are accepted, and audfprint's (default settings) for comparison.
@@ -28,11 +32,12 @@ X = '/work/realmusic/x'
 DEF_DB = [f'{X}/supertuxkart-data/usr/share/games/supertuxkart/data/music', f'{X}/megaglest-data', f'{X}/pingus-data']
 DEF_NOISE = [f'{X}/megaglest-data/usr/share/games/megaglest/tilesets', f'{X}/supertuxkart-data/usr/share/games/supertuxkart/data/sfx']
 DEF_VAL = [f'{X}/mu-cade-data', f'{X}/extremetuxracer-data']
+DEF_DISTRACT = [f'{X}/flare-game', f'{X}/fillets-ng-data', f'{X}/tecnoballz-data']   # training packages: in the DB, never queried
 DEGS = ('clean', 'mp3', 'noise', 'reverb_band', 'speed', 'tempo')
 DEG_NAMES = dict(clean='clean', mp3='MP3 32 kbit/s', noise='real noise 5 dB SNR', reverb_band='reverb + 300-3400 Hz',
                  speed='speed +3 % (pitch+tempo)', tempo='tempo -2 % (pitch kept)')
 MODULE_EXTS = ('.it', '.xm', '.mod', '.s3m')
-QUERY_VERSION = 'q1'   # bump when the query generation changes
+QUERY_VERSION = 'q2'   # bump when the query generation changes
 DECODE_VERSION = 'd2'  # bump when decoding changes
 
 def key(*parts)->str:
@@ -127,6 +132,12 @@ def mp3(wav:Path, dst:Path, kbps:int=32):
     subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-i', str(wav), '-codec:a', 'libmp3lame',
                     '-b:a', f'{kbps}k', str(dst)], check=True)
 
+def atempo(x:np.ndarray, rate:float, sr:int)->np.ndarray:
+    "`x` played at `rate` times its tempo, pitch kept, with ffmpeg's `atempo` filter."
+    r = subprocess.run(['ffmpeg', '-nostdin', '-v', 'error', '-f', 'f32le', '-ar', str(sr), '-ac', '1', '-i', 'pipe:0',
+                        '-filter:a', f'atempo={rate}', '-f', 'f32le', 'pipe:1'], input=np.asarray(x, '<f4').tobytes(), capture_output=True, check=True)
+    return np.frombuffer(r.stdout, '<f4')
+
 def excerpt(x:np.ndarray, s:int, n:int, deg:str, sr:int, rng, noise:list, irs:list)->np.ndarray:
     "The degraded query of `n` samples whose content starts at sample `s` of track `x` (mp3: the clean excerpt)."
     from scipy.signal import butter, sosfilt, resample_poly, fftconvolve
@@ -142,15 +153,14 @@ def excerpt(x:np.ndarray, s:int, n:int, deg:str, sr:int, rng, noise:list, irs:li
         return .5*y/(np.abs(y).max() + 1e-9)*max(np.abs(x[s:s+n]).max(), .05)
     if deg == 'speed':         # played 3 % fast: 1.03*n samples of the original squeezed into n
         return resample_poly(x[s:s+int(np.ceil(n*1.03)) + 200], 100, 103)[:n]
-    if deg == 'tempo':         # 2 % slower, pitch kept: 0.98*n samples stretched to n
-        import librosa
-        c = min(s, sr//2); y = librosa.effects.time_stretch(x[s-c:s+int(n*.98) + sr//2], rate=.98)
+    if deg == 'tempo':         # 2 % slower, pitch kept (ffmpeg's atempo, overlap-add): 0.98*n samples stretched to n
+        c = min(s, sr//2); y = atempo(x[s-c:s+int(n*.98) + sr//2], .98, sr)
         i = int(round(c/.98)); return y[i:i+n]
     raise ValueError(deg)
 
 def make_queries(db:dict, fp:list, noise_files:list, work:Path, a)->dict:
     "Write all query files; returns the manifest {'queries': [...], 'fp': [...]} (cached by inputs)."
-    k = key(QUERY_VERSION, a.seed, a.lengths, a.sr, a.fp_per, [(n, Path(p).stat().st_size) for n, p in db.items()],
+    k = key(QUERY_VERSION, a.seed, a.lengths, a.sr, a.fp_per, a.per_track, [(n, Path(p).stat().st_size) for n, p in db.items()],
             [(n, Path(p).stat().st_size) for n, p in fp], [(str(p), p.stat().st_size) for p in noise_files])
     def build(tmp):
         from neural_audio_fp.audio import load_audio, write_wav
@@ -158,15 +168,15 @@ def make_queries(db:dict, fp:list, noise_files:list, work:Path, a)->dict:
         noise = [load_audio(p, sr=sr) for p in bar(noise_files, desc='loading noise')]
         noise = [z for z in noise if len(z) >= sr and np.std(z) > 1e-4]
         irs = room_irs(30, sr, rng); man = dict(queries=[], fp=[])
-        jobs = [('queries', n, p, L, d) for n, p in db.items() for L in a.lengths for d in DEGS]
-        jobs += [('fp', n, p, L, d) for n, p in fp for L in (5, 10) for d in ('clean', 'mp3') for _ in range(a.fp_per)]
+        jobs = [('queries', n, p, L, d, r) for n, p in db.items() for L in a.lengths for r in range(a.per_track) for d in DEGS]
+        jobs += [('fp', n, p, L, d, r) for n, p in fp for L in (5, 10) for d in ('clean', 'mp3') for r in range(a.fp_per)]
         cache, starts = {}, {}
-        for part, n, p, L, d in bar(jobs, desc='writing queries'):
+        for part, n, p, L, d, r in bar(jobs, desc='writing queries'):
             if p not in cache: cache = {p: load_audio(p, sr=sr)}
             x = cache[p]; m = int(L*sr); room = int(np.ceil(m*1.03)) + 2*sr
-            if part == 'fp' or (n, L) not in starts:   # one random start per (track, length), shared by its degradations
-                starts[n, L] = int(rng.integers(sr, max(sr + 1, len(x) - room)))
-            s = starts[n, L]
+            if part == 'fp' or (n, L, r) not in starts:   # one random start per (track, length, repeat), shared by its degradations
+                starts[n, L, r] = int(rng.integers(sr, max(sr + 1, len(x) - room)))
+            s = starts[n, L, r]
             f = tmp/part/d/f'{L}s'/f'{n}-{s}.wav'; f.parent.mkdir(parents=True, exist_ok=True)
             write_wav(f, np.clip(excerpt(x, s, m, d, sr, rng, noise, irs), -1, 1), sr)
             if d == 'mp3': g = f.with_suffix('.mp3'); mp3(f, g); f.unlink(); f = g
@@ -253,17 +263,18 @@ def audf_db(db_files:list, density, work:Path, a)->Path:
         audf(a, 'new', '-d', tmp/'db.pklz', *dens, '-H', a.jobs, '-l', tmp/'list.txt')
     return atomic_dir(work/f'audfprint-{key(db_files, density)}', build)/'db.pklz'
 
-def audf_match(dbfile:Path, files:list, a)->list:
-    "Best match per file: [{'track','offset','count'}] (track None: audfprint reports no match), cached."
-    cache = dbfile.parent/f'match-{key(files)}.json'
+def audf_match(dbfile:Path, files:list, a, density=None)->list:
+    "Best match per file, queries analysed at the DB's `density`: [{'track','offset','count'}] (track None: no match), cached."
+    dens = [] if density is None else ['--density', density]
+    cache = dbfile.parent/f'match-{key(files, density)}.json'
     if cache.is_file(): return json.loads(cache.read_text())
     chunks = [files[i:i+100] for i in range(0, len(files), 100)]
     def run(i_ch):   # each chunk's output is kept, so an interrupted run resumes
-        i, ch = i_ch; done = dbfile.parent/f'chunk-{key(ch)}.txt'
+        i, ch = i_ch; done = dbfile.parent/f'chunk-{key(ch, density)}.txt'
         if done.is_file(): return done.read_text().splitlines()
         lst = dbfile.parent/f'q{i}.txt'; op = dbfile.parent/f'q{i}.out'
         lst.write_text('\n'.join(ch) + '\n'); op.unlink(missing_ok=True)
-        audf(a, 'match', '-d', dbfile, '-x', 1, '-o', op, '-l', lst)
+        audf(a, 'match', '-d', dbfile, *dens, '-x', 1, '-o', op, '-l', lst)
         os.replace(op, done); lst.unlink(); return done.read_text().splitlines()
     res = {}
     with ThreadPoolExecutor(a.jobs) as ex:
@@ -314,12 +325,14 @@ def figure(tabs:dict, lengths:list, path:Path):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split('\n', 2)[2])
     p.add_argument('--db_tracks', action='append', help=f'folder of held-out tracks for the DB (repeatable; default: {DEF_DB})')
-    p.add_argument('--fp_tracks', action='append', help='folder of tracks NOT in the DB (repeatable; default: the DB folders\' tracks left over after --n)')
+    p.add_argument('--fp_tracks', action='append', help=f'folder of tracks NOT in the DB (repeatable; default: {DEF_VAL}, plus --min_fp held-out tracks kept out of the DB)')
     p.add_argument('--noise', action='append', help=f'folder of real noise, disjoint from training (repeatable; default: {DEF_NOISE})')
     p.add_argument('--calib_val', action='append', help=f'songs not in the DB to calibrate on, when building leaves no calibration (default: {DEF_VAL})')
     p.add_argument('--checkpoint', default='pretrained-tiny', help="nafp model: 'pretrained-NAME' or a run NAME[:INDEX] under --log_root")
     p.add_argument('--log_root', default='./logs/', help='LOG_ROOT_DIR of a trained run')
-    p.add_argument('--n', type=int, default=100, help='DB tracks (queries come from each)')
+    p.add_argument('--n', type=int, default=100, help='DB tracks: the held-out ones (queried), filled up with --distractors')
+    p.add_argument('--distractors', action='append', help=f'folders of tracks that fill the DB up to --n and are never queried (repeatable; default: {DEF_DISTRACT}; "" for none)')
+    p.add_argument('--per_track', type=int, default=0, help='queries per held-out DB track, length and degradation (0: enough for >= 100 per cell)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--lengths', default='1,2,3,5,10', help='query lengths (s), comma-separated')
     p.add_argument('--sr', type=int, default=16000, help='sample rate of the decoded tracks and query files (audfprint analyses up to 5.5 kHz: keep >= 11025)')
@@ -342,35 +355,44 @@ def main():
     if a.fp_tracks: n_db, fpool = min(a.n, len(names)), decoded_tracks(a.fp_tracks, work, a.sr, a.min_dur, 'fp', a.include)
     else:
         n_db = min(a.n, len(names) - a.min_fp); fpool = {k: pool[k] for k in names[n_db:]}
-        if n_db < a.n: print(f'only {len(names)} distinct tracks: {n_db} in the DB, {len(fpool)} kept out for the false-positive part', file=sys.stderr)
+        fpool.update(decoded_tracks([d for d in DEF_VAL if Path(d).is_dir()], work, a.sr, a.min_dur, 'fp', a.include))
     db = {k: pool[k] for k in sorted(names[:n_db])}
+    dis = {}
+    if n_db < a.n and [d for d in (a.distractors or DEF_DISTRACT) if d]:
+        dpool = decoded_tracks([d for d in (a.distractors or DEF_DISTRACT) if d], work, a.sr, a.min_dur, 'distractors', a.include)
+        dn = [sorted(dpool)[i] for i in np.random.default_rng(a.seed + 1).permutation(len(dpool))][:a.n - n_db]
+        dis = {k: dpool[k] for k in sorted(dn) if k not in db}
+    if n_db + len(dis) < a.n: print(f'only {n_db} held-out and {len(dis)} distractor tracks: a DB of {n_db + len(dis)}', file=sys.stderr)
     fp = sorted(fpool.items())
     a.fp_per = a.fp_per or max(1, int(np.ceil(192/(4*len(fp)))))
+    a.per_track = a.per_track or max(1, int(np.ceil(100/len(db))))
     noise_files = scan(a.noise or DEF_NOISE, 2.)
     man = make_queries(db, fp, noise_files, work, a)
     qs, fqs = man['queries'], man['fp']
-    in_db = {song(k) for k in db}; fqs = [q for q in fqs if song(q['track']) not in in_db]   # another render of a DB song is not "not in the DB"
+    in_db = {song(k) for k in db} | {song(k) for k in dis}; fqs = [q for q in fqs if song(q['track']) not in in_db]   # another render of a DB song is not "not in the DB"
     if len(fqs) < len(man['fp']): print(f"{len(man['fp']) - len(fqs)} not-in-DB excerpts left out: another copy of their song is in the DB", file=sys.stderr)
     fp = sorted({q['track'] for q in fqs})
-    hours = sum(os.path.getsize(f) - 44 for f in db.values())/2/a.sr/3600
-    print(f'DB: {len(db)} tracks, {hours:.2f} h; {len(qs)} queries; {len(fqs)} excerpts of {len(fp)} tracks not in the DB; {len(noise_files)} noise files')
+    db_files = list(db.values()) + list(dis.values())
+    hours = sum(os.path.getsize(f) - 44 for f in db.values())/2/a.sr/3600; db_hours = sum(os.path.getsize(f) - 44 for f in db_files)/2/a.sr/3600
+    print(f'DB: {len(db_files)} tracks, {db_hours:.2f} h ({len(db)} held-out tracks queried, {hours:.2f} h; {len(dis)} distractors from training packages); '
+          f'{len(qs)} queries ({a.per_track} per track, length and degradation); {len(fqs)} excerpts of {len(fp)} tracks not in the DB; {len(noise_files)} noise files')
 
     val = [str(f) for f in scan([d for d in (a.calib_val or DEF_VAL) if Path(d).is_dir()], a.min_dur, a.include) if f.suffix.lower() not in MODULE_EXTS]
-    odb, odir = ours_db(list(db.values()), val, work, a)
+    odb, odir = ours_db(db_files, val, work, a)
     info = odb.info(); cal = ours_calibration(odb)
     preds = {'nafp ' + a.checkpoint: ours_identify(odb, [q['file'] for q in qs], odir)}
     fp_ours = ours_identify(odb, [q['file'] for q in fqs], odir)
-    res = dict(args=vars(a), db_tracks=len(db), hours=hours, n_queries=len(qs), storage={}, calibration=cal)
+    res = dict(args=vars(a), db_tracks=len(db_files), queried_tracks=len(db), hours=db_hours, n_queries=len(qs), storage={}, calibration=cal)
     res['storage']['nafp'] = dict(d=info['d'], fingerprints_per_s=info['rows']/(info['hours']*3600), bytes=info['bytes'],
                                   bytes_per_hour=info['bytes']/info['hours'], build_s=float((odir/'build_s').read_text()))
     fp_audf = None
     if a.audfprint:
         for dens in [None if d == 'default' else int(d) if float(d).is_integer() else float(d) for d in a.densities.split(',') if d]:
             name = 'audfprint' + ('' if dens is None else f' --density {dens:g}')
-            f = audf_db(list(db.values()), dens, work, a)
+            f = audf_db(db_files, dens, work, a)
             if dens is None: fp_audf = audf_match(f, [q['file'] for q in fqs], a)
-            preds[name] = audf_match(f, [q['file'] for q in qs], a)
-            res['storage'][name] = dict(bytes=f.stat().st_size, bytes_per_hour=f.stat().st_size/hours)
+            preds[name] = audf_match(f, [q['file'] for q in qs], a, dens)
+            res['storage'][name] = dict(bytes=f.stat().st_size, bytes_per_hour=f.stat().st_size/db_hours)
 
     rows = {s: score(qs, pr) for s, pr in preds.items()}
     tabs = {w: table(rows, w, a.lengths) for w in ('song', 'offset')}

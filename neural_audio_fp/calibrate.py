@@ -113,27 +113,46 @@ def degrade_excerpt(x:np.ndarray, # clean excerpt (n,)
     return aug_degrade(x[None], noise, ir, snr_range, seed=rng, bg_aug=bg is not None, ir_aug=ir is not None)[0]
 
 # %% ../nbs/32b_calibrate.ipynb #806dc45e
+def _without(I:np.ndarray, db:FingerprintDB, track:int, k:int)->np.ndarray:
+    "Search results `I` (L, k') with the rows of `track` removed, the first `k` left per segment (-1 pads)."
+    keep = (I >= 0) & (db.rows['track'][np.clip(I, 0, None)] != track)
+    o = np.argsort(~keep, axis=1, kind='stable')[:, :k]
+    return np.where(np.take_along_axis(keep, o, 1), np.take_along_axis(I, o, 1), -1)
+
+def _copies(db:FingerprintDB, Q:np.ndarray, I:np.ndarray, I_all:np.ndarray, width:int=5, agree:float=.6, top:int=3, gap:float=.1)->np.ndarray:
+    "(len(Q),) True around `width` segments whose best alignment in `I` (a track left out) lines up (`agree` of the `top` hits) and scores within `gap` of the best in `I_all`."
+    out = np.zeros(len(Q), bool)
+    for j in range(len(Q) - width + 1):
+        w = slice(j, j + width); a = align_scores(db, Q[w], I.shape[1], I[w])
+        if not len(a[2]) or match_evidence(I[w, :top], *a)[1] < agree: continue
+        if a[2].max() >= align_scores(db, Q[w], I_all.shape[1], I_all[w])[2].max() - gap: out[w] = True
+    return out
+
 def excerpt_evidence(db:FingerprintDB, # database
                      y:np.ndarray, # audio at the DB's rate (n,)
                      n_segs:tuple, # query lengths (segments)
                      per_len:int, # excerpts drawn per length (fewer when `y` is short)
                      rng:np.random.Generator, # which starts
                      k_probe:int=20, # rows retrieved per segment
+                     exclude:int=None, # a track id: search as if the DB did not hold it
                     )->dict:
-    "{n_seg: (starts (m,), best tracks (m,), best offsets s (m,), evidence (m, 4))} of excerpts of `y`."
+    "{n_seg: (starts, best tracks, best offsets s, evidence (m, f), copy)} of `m` excerpts of `y`; `copy`: with `exclude`, another track holds the passage."
     from neural_audio_fp.audio import segment
     e = db.embedder
     Q = e(segment(y, sr=e.fs, dur=e.dur, hop=e.hop)); out = {}
     if len(Q) == 0: return out
-    _, I = db.search(Q, k_probe)
+    if exclude is None: _, I = db.search(Q, k_probe)
+    else: I3 = db.search(Q, 3*k_probe)[1]; I = _without(I3, db, exclude, k_probe)
+    cp = _copies(db, Q, I, I3[:, :k_probe]) if exclude is not None else np.zeros(len(Q), bool)
     for L in n_segs:
         if len(Q) < L: continue
         js = np.sort(rng.choice(len(Q) - L + 1, min(per_len, len(Q) - L + 1), replace=False))
         rows = []
         for j in js:
             a = align_scores(db, Q[j:j+L], k_probe, I[j:j+L]); h = rank_tracks(db, *a, top_k=1)
-            rows.append((h[0]['track'], h[0]['offset'], match_evidence(I[j:j+L], *a)) if h else (-1, 0., np.zeros(len(FEATURES))))
-        out[L] = (js, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
+            rows.append((h[0]['track'], h[0]['offset'], match_evidence(I[j:j+L], *a, db=db, q=Q[j:j+L])) if h else (-1, 0., np.zeros(len(FEATURES))))
+        out[L] = (js, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
+                  np.array([cp[j:j+L].any() for j in js]))
     return out
 
 # %% ../nbs/32b_calibrate.ipynb #81cac460
@@ -156,13 +175,13 @@ def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
     return out + [(False, None, *win(x)) for x in neg]
 
 # %% ../nbs/32b_calibrate.ipynb #ad35c833
-def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed)->dict:
-    "{n_seg: (is_db, correct, half, evidence)} over every source x variant."
+def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True)->dict:
+    "{n_seg: (is_db, correct, half, evidence)} over every source x variant; `loo`: DB excerpts searched without their own track are negatives too."
     from neural_audio_fp.ambience import room_ir
     e = db.embedder; n_segs = [max(1, int(round((d - e.dur)/e.hop)) + 1) for d in durs]
     irs = [room_ir([seed, 5, i], e.fs)[0] for i in range(8)]
     noise = noise_clips(4, 30., e.fs) if 'noise' in variants else None
-    acc, count, halves = {L: [] for L in n_segs}, {True: 0, False: 0}, []
+    acc, count, halves, dups = {L: [] for L in n_segs}, {True: 0, False: 0}, [], [0]
     for is_db, *_ in src: halves.append(count[is_db] % 2); count[is_db] += 1
     for v in variants:
         ys = mp3_roundtrip([s[3] for s in src], e.fs) if v == 'mp3' else [None]*len(src)
@@ -170,9 +189,15 @@ def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed)->dict:
         for i, (is_db, k, t0, x) in enumerate(progress(src, desc=f'calibrating ({v})')):
             y = ys[i] if v == 'mp3' else degrade(x, v, rng, irs, noise)
             o = int(rng.integers(0, int(e.hop*e.fs)))          # excerpts start anywhere, not on the DB's segment grid
-            for L, (js, tr, off, f) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe).items():
+            for L, (js, tr, off, f, _) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe).items():
                 ok = (tr == k) if is_db else np.zeros(len(js), bool)     # the right track (a repeat of the excerpt elsewhere in it is right too)
                 acc[L].append((np.full(len(js), is_db), ok, np.full(len(js), halves[i]), f))
+            if not (is_db and loo): continue
+            for L, (js, tr, off, f, dup) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, exclude=k).items():
+                # dup: another copy of the passage is in the DB (a remaster, a reused theme): not a negative
+                dups[0] += int(dup.sum()); n = int((~dup).sum())
+                acc[L].append((np.zeros(n, bool), np.zeros(n, bool), np.full(n, halves[i]), f[~dup]))
+    if dups[0]: log.info(f"calibration: {dups[0]} excerpts still found their song with their own track left out (a copy in the DB); not used as negatives")
     return {L: tuple(np.concatenate(c) for c in zip(*v)) for L, v in acc.items() if v}
 
 # %% ../nbs/32b_calibrate.ipynb #5e833b59
@@ -186,15 +211,16 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
               variants:tuple=VARIANTS, # degradations of every source
               per_len:int=12, # excerpts per source, variant and length
               dur:float=30., # window of each source excerpted (s)
-              safety:float=.5, # thresholds are set for `fpr * safety` on the fitting half
+              safety:float=1., # thresholds are set for `fpr * safety` on the fitting half
               k_probe:int=20, # rows retrieved per segment
+              loo:bool=True, # DB excerpts searched as if their track were not in the DB are negatives too
               seed:int=0, save:bool=True, # store the result as the DB's calibration
              )->Calibration:
     "Fit the accept/reject confidence per query length on the DB's own tracks vs music not in it; rates checked on held-out tracks."
     rng = np.random.default_rng(seed)
     src = _sources(db, n_db, in_audio, n_neg, val, dur, rng, db.embedder.fs)
     if not any(s[0] for s in src): raise DataError(f"{db.path}: no DB track could be read for calibration (files moved?); pass `in_audio` or re-add the files")
-    ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed)
+    ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo)
     cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], n_pos=[], n_neg=[], version=db.version)
     for L in sorted(ev):
         is_db, ok, half, f = ev[L]; fit, chk = half == 0, half == 1

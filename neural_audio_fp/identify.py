@@ -15,8 +15,8 @@ from .db import FingerprintDB
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'FEATURES', 'align_scores', 'rank_tracks', 'match_evidence', 'Calibration', 'fit_logistic', 'threshold_for_fpr',
-           'save_calibration', 'load_calibration', 'identify']
+__all__ = ['log', 'FEATURES', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence', 'Calibration',
+           'fit_logistic', 'threshold_for_fpr', 'save_calibration', 'load_calibration', 'identify']
 
 # %% ../nbs/32_identify.ipynb #d96e2cf7
 def align_scores(db:FingerprintDB, # database (uses `vectors`, `rows`, `search`)
@@ -30,6 +30,7 @@ def align_scores(db:FingerprintDB, # database (uses `vectors`, `rows`, `search`)
     if I is None: _, I = db.search(q, k_probe)
     j = np.broadcast_to(np.arange(L)[:, None], I.shape)
     ok = I >= 0
+    if not ok.any(): return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
     tr = db.rows['track'][I[ok]]
     pairs = np.unique(np.stack([I[ok] - j[ok], tr], 1), axis=0)       # (C, 2): start row, track
     start, track = pairs[:, 0], pairs[:, 1]
@@ -54,12 +55,26 @@ def rank_tracks(db:FingerprintDB, start:np.ndarray, track:np.ndarray, score:np.n
     return out
 
 # %% ../nbs/32_identify.ipynb #8f93d7d8
-FEATURES = ('score', 'agree', 'margin', 'z')
+FEATURES = ('score', 'agree', 'margin', 'z', 'spec')
+
+def offset_specificity(db:FingerprintDB, # database (uses `vectors`, `rows`)
+                       q:np.ndarray, # (L, d) query fingerprints
+                       start:int, track:int, s1:float, # the alignment: start row, its track and score
+                       shifts:tuple=tuple(range(2, 11)), # rows either side of `start` the same track is scored at
+                      )->float:
+    "`s1` minus the median score of the query against the same track at `start`+-`shifts` rows (0 when the track is too short)."
+    L, n = len(q), len(db.rows)
+    pos = start + np.r_[-np.array(shifts)[::-1], shifts][:, None] + np.arange(L)[None]    # (S, L)
+    pc = np.clip(pos, 0, n - 1); full = ((pos >= 0) & (pos < n) & (db.rows['track'][pc] == track)).all(1)
+    if not full.any(): return 0.
+    sims = np.einsum('sld,ld->sl', np.asarray(db.vectors[pc[full].ravel()]).reshape(int(full.sum()), L, -1), q)
+    return float(s1 - np.median(sims.mean(1)))
 
 def match_evidence(I:np.ndarray, # (L, k) row ids of the query's per-segment search
                    start:np.ndarray, track:np.ndarray, score:np.ndarray, # `align_scores` output
+                   db:FingerprintDB=None, q:np.ndarray=None, # the database and the (L, d) query, for `spec`
                   )->np.ndarray:
-    "(4,) evidence for the best alignment (`FEATURES`): score, share of agreeing segments, margin over other tracks, z-score."
+    "(5,) evidence for the best alignment (`FEATURES`): score, share of agreeing segments, margin over other tracks, z-score, offset specificity."
     if len(score) == 0: return np.zeros(len(FEATURES))
     c = np.lexsort((start, -score))[0]
     s1, other = float(score[c]), score[track != track[c]]
@@ -67,7 +82,8 @@ def match_evidence(I:np.ndarray, # (L, k) row ids of the query's per-segment sea
     agree = ((np.abs(I - pos[:, None]) <= 1) & (I >= 0)).any(1).mean()
     s2 = float(other.max()) if len(other) else 0.
     mu, sd = (float(other.mean()), float(other.std())) if len(other) > 1 else (0., 1.)
-    return np.array([s1, agree, s1 - s2, np.clip((s1 - mu)/max(sd, .01), -10, 100)])
+    spec = offset_specificity(db, q, int(start[c]), int(track[c]), s1) if db is not None else 0.
+    return np.array([s1, agree, s1 - s2, np.clip((s1 - mu)/max(sd, .01), -10, 100), spec])
 
 # %% ../nbs/32_identify.ipynb #11dff9c3
 @dataclass
@@ -86,7 +102,7 @@ class Calibration:
     version:str=None # DB version calibrated
     def _k(self, n_seg:int)->int: return max(0, int(np.searchsorted(self.n_seg, n_seg, 'right')) - 1)
     def confidence(self, f:np.ndarray, n_seg:int)->np.ndarray:
-        "f: (..., 4) evidence of queries of `n_seg` segments -> (...) confidence in [0, 1]"
+        "f: (..., n features) evidence of queries of `n_seg` segments -> (...) confidence in [0, 1]"
         k = self._k(n_seg); return 1/(1 + np.exp(-np.clip(np.asarray(f) @ np.asarray(self.w[k]) + self.b[k], -30, 30)))
     def accept(self, conf, n_seg:int): return np.asarray(conf) >= self.threshold[self._k(n_seg)]
 
@@ -134,13 +150,14 @@ def load_calibration(db:FingerprintDB)->Calibration|None:
     if d.pop('model_id', None) != db.meta['model_id']: log.warning(f"{p}: made for another model; ignored"); return None
     try: cal = Calibration(**d)
     except TypeError: log.warning(f"{p}: an older calibration format; run `nafp index calibrate {db.path}`"); return None
+    if any(len(w) != len(FEATURES) for w in cal.w): log.warning(f"{p}: made for other evidence features; run `nafp index calibrate {db.path}`"); return None
     if cal.version != db.version: log.warning(f"{p}: made for version {cal.version} of the DB, now {db.version}; run `nafp index calibrate {db.path}`")
     return cal
 
 # %% ../nbs/32_identify.ipynb #b0e64089
 def _clip(db, q, I, cal, top_k, k_probe)->dict:
     a = align_scores(db, q, k_probe, I)
-    hits, f = rank_tracks(db, *a, top_k=top_k), match_evidence(I, *a)
+    hits, f = rank_tracks(db, *a, top_k=top_k), match_evidence(I, *a, db=db, q=q)
     conf = float(cal.confidence(f, len(q))) if cal else None
     best = hits[0] if hits else dict(track=None, title=None, path=None, offset=None, score=0.)
     return dict(best, confidence=conf, in_db=None if cal is None else bool(cal.accept(conf, len(q))),
