@@ -82,17 +82,20 @@ def embed(embedder:keras.Model, # from `build_embedder` / `load_fingerprinter`
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, d), np.float32)
 
 # %% ../nbs/13b_checkpoint.ipynb #530617c2
-def init_source(src:str, # `pretrained-NAME` (shipped), a checkpoint folder or prefix, or a run name under `log_root`
+def init_source(src:str, # `pretrained-NAME` (shipped), a checkpoint folder or prefix, or a run `NAME[:INDEX]` under `log_root`
                 log_root:str|Path='./logs/', # `DIR.LOG_ROOT_DIR`, where run names are looked up
                )->tuple:
     "(checkpoint prefix, its `config.yaml`) of the weights a new run starts from; `DataError` saying what was tried."
     from neural_audio_fp.pretrained import weights_root, pretrained_names
     name = src[len('pretrained-'):] if src.startswith('pretrained-') else None
+    run, _, idx = src.rpartition(':') if src.rpartition(':')[2].isdigit() else (src, '', '')
+    if idx: d = ckpt_dir(log_root, run)/f'ckpt-{idx}'
+    if idx and Path(f'{d}.index').is_file() and (d.parent/'config.yaml').is_file(): return str(d), d.parent/'config.yaml'
     for d in [Path(src), ckpt_dir(log_root, src)] + ([weights_root()/name] if name else []):
         prefix = str(d) if Path(f'{d}.index').is_file() else tf.train.latest_checkpoint(str(d)) if d.is_dir() else None
         if prefix is None: continue
         cfg = Path(prefix).parent/'config.yaml'
         if not cfg.is_file(): raise DataError(f"{cfg} is missing: the weights in {Path(prefix).parent} need the config.yaml they were trained with")
         return prefix, cfg
-    raise DataError(f"no weights at {src!r}: give a checkpoint folder or prefix, a run in {ckpt_dir(log_root, '')}, "
+    raise DataError(f"no weights at {src!r}: give a checkpoint folder or prefix, a run NAME[:INDEX] in {ckpt_dir(log_root, '')}, "
                     f"or a shipped model ({', '.join('pretrained-' + n for n in pretrained_names())})")
