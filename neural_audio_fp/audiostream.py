@@ -6,7 +6,7 @@
 from __future__ import annotations
 import warnings
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Iterable
 import numpy as np
 import soundfile as sf
 import soxr
@@ -40,7 +40,7 @@ def stream_audio(path:str|Path, # audio file (anything `load_audio` reads)
     if n_in == 0: raise AudioError(f"{path}: contains no audio samples; re-export or delete it")
 
 # %% ../nbs/02a_audiostream.ipynb #84ac3023
-def stream_segments(path:str|Path, # audio file
+def stream_segments(path:str|Path|Iterable, # audio file, or mono float32 blocks at `sr` (e.g. counted on their way from `stream_audio`)
                     sr:int=8000, # sample rate of the segments
                     dur:float=1., # segment duration (s)
                     hop:float=.5, # segment hop (s)
@@ -48,7 +48,8 @@ def stream_segments(path:str|Path, # audio file
                    )->Iterator[np.ndarray]:
     "`(n_i, dur*sr)` float32 pieces whose concatenation equals `segment(load_audio(path, sr), sr, dur, hop)`."
     h, buf = int(round(hop * sr)), np.zeros(0, np.float32)
-    for x in stream_audio(path, sr, max(block_s, 2 * dur)):
+    blocks = stream_audio(path, sr, max(block_s, 2 * dur)) if isinstance(path, (str, Path)) else path
+    for x in blocks:
         buf = np.concatenate([buf, x])
         n = n_segments(len(buf), sr, dur, hop)
         if n: yield segment(buf, sr, dur, hop); buf = buf[n * h:]
