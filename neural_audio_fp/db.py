@@ -258,8 +258,9 @@ def _tracks_from_files(files:list, known:set, stats:dict)->Iterable:
         except AudioError as e: log.warning(f"skipping {e}"); stats['failed'] += 1; continue
         except OSError as e: log.warning(f"skipping {p}: cannot read it ({e.strerror or e}): give the current user read permission or remove it"); stats['failed'] += 1; continue
         if h in known: stats['skipped'] += 1; continue
-        known.add(h)
+        n = stats['added']
         yield str(Path(p).resolve()), h, audio_title(p), Path(p)
+        if stats['added'] > n: known.add(h)       # fingerprinted (a copy of a file that failed fails too)
 
 # %% ../nbs/30_db.ipynb #b5c00c38
 def _append(db:FingerprintDB, items:Iterable, stats:dict, total:int=None):

@@ -132,7 +132,9 @@ def verify_model(folder:Path # a folder written by `store_model`
     folder, fix = Path(folder), "restore the database from a copy or rebuild it with `nafp index build`"
     try: m = json.loads((folder/'model.json').read_text())
     except (OSError, ValueError) as e: raise DataError(f"{folder/'model.json'}: unreadable ({e}); {fix}") from None
+    if not isinstance(m, dict) or not isinstance(m.get('files'), dict): raise DataError(f"{folder/'model.json'}: not a model record; {fix}")
     for name, h in m['files'].items():
+        if not isinstance(name, str) or '/' in name or name.startswith('.'): raise DataError(f"{folder/'model.json'}: names a file outside the model folder ({str(name)[:40]!r}); refused; {fix}")
         p = folder/name
         if not p.is_file(): raise DataError(f"{p}: missing; the database's model is incomplete; {fix}")
         if _sha256(p) != h: raise DataError(f"{p}: SHA-256 differs from model.json: the database's model was modified or damaged; {fix}")
@@ -162,7 +164,7 @@ class FaissBackend:
     def write(self, vectors:np.ndarray, folder:Path, version:str)->dict:
         "Index `vectors` (n, d) into `folder/index.faiss` (trained on them when the type needs it); return the spec."
         from neural_audio_fp.index import build_index, save_index
-        if self.index_type == 'l2': return self.spec()   # exact search: built from vectors.f32 when opened (stored once)
+        if self.index_type == 'l2' or not len(vectors): return self.spec()   # exact search (or nothing to train on): built from vectors.f32 when opened
         needs_train = self.index_type not in ('l2', 'hnsw')
         idx = build_index(self.index_type, vectors.shape[1], train=np.asarray(vectors) if needs_train and len(vectors) else None,
                           add=[vectors] if len(vectors) else (), use_gpu=False, metric='ip', nprobe=self.nprobe)
@@ -172,8 +174,8 @@ class FaissBackend:
         "A searcher over the index of `folder`."
         from neural_audio_fp.index import load_index, build_index
         p = folder/'index.faiss'
-        if self.index_type == 'l2' and not p.exists():
-            meta = json.loads((folder/'meta.json').read_text()); n, d = meta['n_rows'], meta['d']
+        meta = json.loads((folder/'meta.json').read_text()); n, d = meta['n_rows'], meta['d']
+        if (self.index_type == 'l2' or n == 0) and not p.exists():
             v = np.fromfile(folder/'vectors.f32', np.float32).reshape(n, d) if n else np.zeros((0, d), np.float32)
             return _FaissSearcher(build_index('l2', d, add=[v] if n else (), use_gpu=self.use_gpu, metric='ip'))
         try: return _FaissSearcher(load_index(p, use_gpu=self.use_gpu, nprobe=self.nprobe))

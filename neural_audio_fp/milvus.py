@@ -19,7 +19,8 @@ def _client(uri:str, token:str=''):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # milvus-lite imports pkg_resources
         from pymilvus import MilvusClient
-        return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        try: return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        except Exception as e: raise DataError(f"{uri}: cannot connect to Milvus ({str(e).splitlines()[0][:160]}); check the address and that the server runs") from None
 
 class MilvusBackend:
     "Nearest-row search in a Milvus collection (Milvus Lite file in the version, or a server `uri`)."
