@@ -14,7 +14,7 @@ from .core import AudioError
 from .audio import check_audio_file, _decode_error, _check_finite, n_segments, segment
 
 # %% auto #0
-__all__ = ['stream_audio', 'stream_segments']
+__all__ = ['stream_audio', 'stream_segments', 'read_window']
 
 # %% ../nbs/02a_audiostream.ipynb #d4f94982
 def stream_audio(path:str|Path, # audio file (anything `load_audio` reads)
@@ -53,3 +53,19 @@ def stream_segments(path:str|Path|Iterable, # audio file, or mono float32 blocks
         buf = np.concatenate([buf, x])
         n = n_segments(len(buf), sr, dur, hop)
         if n: yield segment(buf, sr, dur, hop); buf = buf[n * h:]
+
+# %% ../nbs/02a_audiostream.ipynb #29694433
+def read_window(path:str|Path, # audio file
+                sr:int=8000, # output sample rate
+                start:int=0, # first sample (at `sr`)
+                n:int=None, # samples wanted (None: to the end)
+                block_s:float=30., # seconds decoded per block
+               )->np.ndarray:
+    "Samples `start:start+n` of `load_audio(path, sr)`, decoded block by block (fewer at the end of the file)."
+    out, pos = [], 0
+    for x in stream_audio(path, sr, block_s):
+        a, b = max(start - pos, 0), len(x) if n is None else min(start + n - pos, len(x))
+        if b > a: out.append(x[a:b])
+        pos += len(x)
+        if n is not None and pos >= start + n: break
+    return np.concatenate(out) if out else np.zeros(0, np.float32)

@@ -149,8 +149,8 @@ def _commit(path:Path, # DB directory (writer lock held)
     "Write a complete new version beside the live one, then switch `CURRENT` to it atomically."
     vs = _versions(path)
     vname = f"v{(int(vs[-1].name[1:]) + 1) if vs else 1:06d}"
+    for p in path.glob('.tmp-v*'): shutil.rmtree(p, ignore_errors=True)   # leftovers of killed writers (the lock is ours)
     tmp = path/f'.tmp-{vname}-{os.getpid()}'
-    if tmp.exists(): shutil.rmtree(tmp)
     tmp.mkdir()
     try:
         if fill(tmp) is False: shutil.rmtree(tmp); return None   # nothing changed: no new version

@@ -12,6 +12,7 @@ from fastcore.script import call_parse
 from .core import NafpError, ConfigError, AudioError, DataError, get_logger, progress, atomic_path
 from .db import FingerprintDB
 from .dbparts import embed_file
+from .dbguard import write_error
 
 log = get_logger('identify')
 
@@ -124,7 +125,11 @@ def threshold_for_fpr(neg_conf:np.ndarray, # confidences of negatives
 def save_calibration(db:FingerprintDB, cal:Calibration)->Path:
     "Store `cal` in `db`'s directory (atomic replace)."
     p = db.path/'calibration.json'
-    with atomic_path(p) as tmp: tmp.write_text(json.dumps(dict(model_id=db.meta['model_id'], **asdict(cal)), indent=1))
+    try:
+        with atomic_path(p) as tmp: tmp.write_text(json.dumps(dict(model_id=db.meta['model_id'], **asdict(cal)), indent=1))
+    except OSError as e:                          # a full disk: one line (the temporary file is gone)
+        if (err := write_error(e, p)) is e: raise
+        raise err from None
     return p
 
 def _check_calibration(cal:Calibration):

@@ -346,7 +346,7 @@ def _fill(mnt:Path, leave:int):
 def test_disk_full_on_a_small_tmpfs(audio, small_tmpfs, tmp_path):
     "`index build` and `index add` on a full 3 MB tmpfs: one line each, no temporary left, no DB blocking a re-run, nothing lost once space is freed."
     d, _ = audio
-    mnt, fails, stray = small_tmpfs, 0, 0
+    mnt, fails, stray, lost = small_tmpfs, 0, 0, 0
     music = tmp_path/'music'; music.mkdir()
     rng = np.random.default_rng(1)
     for i in range(6): sf.write(music/f'm{i}.wav', (.3 * rng.standard_normal(8000 * 60)).astype(np.float32), 8000)   # 6 min: 720 rows x 512 B
@@ -368,15 +368,31 @@ def test_disk_full_on_a_small_tmpfs(audio, small_tmpfs, tmp_path):
         assert 'disk full writing ' in line and line.endswith(': free space and re-run'), line
         fails += 1; stray += len(_stray_tmp(mnt))
         v = (mnt/'db'/'CURRENT').read_text()
-        assert (v, {p.name: p.read_bytes() for p in (mnt/'db'/v.strip()).iterdir()}) == before        # the live version untouched
+        now = {p.name: p.read_bytes() for p in (mnt/'db'/v.strip()).iterdir()}
+        lost += sum(len(b) for k, b in before[1].items() if now.get(k) != b)
+        assert (v, now) == before        # the live version untouched
         (mnt/'filler').unlink()
     r = nafp('index', 'add', mnt/'db', tmp_path/'new.wav', '--n_calib', '0')
     assert r.returncode == 0 and '+1 tracks' in r.stdout, r.stderr
     r = nafp('identify', '--db', mnt/'db', tmp_path/'new.wav', '--json')
     assert Path(json.loads(r.stdout)[0]['matches'][0]['path']).name == 'new.wav'
     FIGURES['disk full (3 MB tmpfs) -> one-line errors'] = fails
+    FIGURES['bytes lost'] = FIGURES.get('bytes lost', 0) + lost
     FIGURES['stray temp dirs'] = FIGURES.get('stray temp dirs', 0) + stray
     assert stray == 0
+
+def test_build_again_after_an_interrupted_build(tmp_path):
+    "A build killed after creating its empty DB does not block the next `index build` of the same folder."
+    from neural_audio_fp.db import FingerprintDB
+    from neural_audio_fp.dbparts import checkpoint_embedder
+    FingerprintDB.create(tmp_path/'db', checkpoint_embedder('random:0'))       # what a build killed during its add leaves
+    (tmp_path/'db'/'.tmp-v000002-12345').mkdir()
+    src = tmp_path/'src'; src.mkdir(); sf.write(src/'a.wav', (.3 * np.random.default_rng(0).standard_normal(8000 * 4)).astype(np.float32), 8000)
+    r = nafp('index', 'build', tmp_path/'db', '--source', src, '--checkpoint', 'random:0', '--n_calib', '0')
+    assert r.returncode == 0 and 'an empty database left by an interrupted build: building it anew' in r.stderr and '1 tracks' in r.stdout, r.stderr
+    assert _stray_tmp(tmp_path/'db') == []
+    r = nafp('index', 'build', tmp_path/'db', '--source', src, '--checkpoint', 'random:0', '--n_calib', '0')
+    assert 'already a fingerprint database' in error_line(r, 'index build')   # a DB with tracks is never replaced
 
 # ---------------------------------------------------------------- readers while writers commit
 def test_readers_while_writers_commit(tmp_path):
@@ -487,6 +503,57 @@ def test_meta_json_names_no_server(tmp_path):
     finally: stop.set(); t.join(); lsn.close()
     assert seen == [], seen                                                # nothing connected to the address in meta.json
     FIGURES['servers named by a DB folder contacted'] = len(seen)
+
+def _db_state(db:Path)->dict:
+    "{sha1: fingerprint bytes} of the live version of DB folder `db`."
+    from neural_audio_fp.db import FingerprintDB
+    f = FingerprintDB(db)
+    return {t['sha1']: np.asarray(f.vectors[t['row0']:t['row0'] + t['n_rows']]).tobytes() for t in f.tracks.values()}
+
+def test_kill_index_add_and_remove_at_random_points(tmp_path, slow):
+    "`nafp index add` and `nafp index remove` killed (SIGKILL) at random moments: the DB is the old or the new version, and the re-run ends where a clean run does."
+    rng = np.random.default_rng(0); random.seed(1)
+    music = tmp_path/'music'; music.mkdir()
+    for i in range(12): sf.write(music/f'm{i:02d}.wav', (.3 * rng.standard_normal(int(8000 * rng.uniform(20, 60)))).astype(np.float32), 8000)
+    first = tmp_path/'first'; first.mkdir()
+    for f in sorted(music.iterdir())[:4]: shutil.copy(f, first/f.name)
+    base = tmp_path/'base'
+    assert nafp('index', 'build', base, '--source', first, '--checkpoint', 'random:0', '--n_calib', '0').returncode == 0
+    clean = tmp_path/'clean'; shutil.copytree(base, clean)
+    t0 = time.time(); assert nafp('index', 'add', clean, music, '--n_calib', '0').returncode == 0; t_add = time.time() - t0
+    gone = music/'m05.wav'
+    after_add = _db_state(clean)
+    t0 = time.time(); assert nafp('index', 'remove', clean, gone, '--n_calib', '0').returncode == 0; t_rm = time.time() - t0
+    after_rm, before = _db_state(clean), _db_state(base)
+    def killed_run(args, t_max):
+        p = subprocess.Popen([NAFP, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        time.sleep(random.uniform(.1, t_max))
+        k = p.poll() is None
+        if k: p.send_signal(signal.SIGKILL)
+        o, e = p.communicate(); return k, 'Traceback' in e
+    rounds, tried, survived, tracebacks, lost, stray = 8, 0, 0, 0, 0, 0
+    for k in range(rounds):
+        db = tmp_path/'db'; shutil.rmtree(db, ignore_errors=True); shutil.copytree(base, db)
+        kd, tb = killed_run(['index', 'add', db, music, '--n_calib', '0'], t_add); tracebacks += tb
+        ok = _db_state(db) in (before, after_add)                              # old or new version, never a mix
+        r = nafp('index', 'add', db, music, '--n_calib', '0')                 # re-run
+        got = _db_state(db); lost += sum(len(v) for h, v in after_add.items() if got.get(h) != v)
+        ok &= r.returncode == 0 and got == after_add
+        tried += kd; survived += kd * ok
+        kd, tb = killed_run(['index', 'remove', db, gone, '--n_calib', '0'], t_rm); tracebacks += tb
+        st = _db_state(db); ok = st in (after_add, after_rm)
+        if st == after_add: ok &= nafp('index', 'remove', db, gone, '--n_calib', '0').returncode == 0
+        else: nafp('index', 'add', db, first, '--n_calib', '0')                   # any later write collects leftovers
+        got = _db_state(db); lost += sum(len(v) for h, v in after_rm.items() if got.get(h) != v)
+        ok &= got == after_rm; stray += len(_stray_tmp(db))
+        tried += kd; survived += kd * ok
+    FIGURES['index add/remove kills survived / tried'] = f'{survived}/{tried}'
+    FIGURES['bytes lost'] = FIGURES.get('bytes lost', 0) + lost
+    FIGURES['stray temp dirs'] = FIGURES.get('stray temp dirs', 0) + stray
+    FIGURES['tracebacks seen'] = FIGURES.get('tracebacks seen', 0) + tracebacks
+    print(f"\nkill -9 of `nafp index add/remove`: {survived}/{tried} kills survived, {lost} bytes lost, {stray} stray temporaries, "
+          f"{tracebacks} tracebacks (clean add {t_add:.1f} s, remove {t_rm:.1f} s)")
+    assert tried >= rounds and survived == tried and lost == 0 and stray == 0 and tracebacks == 0
 
 def teardown_module(module):
     "Hand the figures to the run's summary (conftest.py prints them at the end, also under pytest-xdist), or print them."
