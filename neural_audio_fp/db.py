@@ -208,8 +208,8 @@ def create(cls:FingerprintDB, path:str|Path, # new database directory (must not 
     if (path/'CURRENT').exists(): raise DataError(f"{path} is already a fingerprint database; use `add` (`nafp index add`) or delete it first")
     if path.exists() and any(p.name != '.lock' for p in path.iterdir()): raise DataError(f"{path} is not empty; pass a new or empty directory")
     new, backend = not path.exists(), get_backend(backend)
-    try:
-        with _writer(path):
+    with _writer(path):
+        try:
             if embedder.save is not None:
                 tmp = path/'.tmp-model'; shutil.rmtree(tmp, ignore_errors=True)
                 try: store_model(embedder, tmp); os.replace(tmp, path/MODEL_DIR)
@@ -218,13 +218,13 @@ def create(cls:FingerprintDB, path:str|Path, # new database directory (must not 
                     if err is e: raise
                     raise err from None
             _commit(path, _empty_meta(embedder), partial(_fill_empty, d=embedder.d), backend)
-    except BaseException:                         # nothing half-made blocks a re-run
-        if new: shutil.rmtree(path, ignore_errors=True)
-        else:
-            shutil.rmtree(path/MODEL_DIR, ignore_errors=True)
-            for f in ('.lock', 'CURRENT'): (path/f).unlink(missing_ok=True)
-            for v in _versions(path): shutil.rmtree(v, ignore_errors=True)
-        raise
+        except BaseException:                     # nothing half-made blocks a re-run (the lock is ours: it is our own)
+            if new: shutil.rmtree(path, ignore_errors=True)
+            else:
+                shutil.rmtree(path/MODEL_DIR, ignore_errors=True)
+                for v in _versions(path): shutil.rmtree(v, ignore_errors=True)
+                for f in ('CURRENT', '.lock'): (path/f).unlink(missing_ok=True)
+            raise
     return cls(path, embedder, milvus_uri=getattr(backend, 'uri', None))
 
 # %% ../nbs/30_db.ipynb #8cdb56f6

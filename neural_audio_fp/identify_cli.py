@@ -64,11 +64,12 @@ def index_build_cmd(
 # %% ../nbs/32a_identify_cli.ipynb #f5680c85
 def _discard_empty(path:Path):
     "Remove a DB without tracks left by an interrupted `index build` (killed before its first version with tracks), so the build can run again."
-    from neural_audio_fp.db import FingerprintDB
+    from neural_audio_fp.db import FingerprintDB, _writer
     if not (path/'CURRENT').is_file(): return
-    try: empty = len(FingerprintDB(path)) == 0
+    try:
+        with _writer(path):                       # not while another process builds it
+            if len(FingerprintDB(path)) == 0: log.warning(f"{path}: an empty database left by an interrupted build: building it anew"); shutil.rmtree(path)
     except NafpError: return
-    if empty: log.warning(f"{path}: an empty database left by an interrupted build: building it anew"); shutil.rmtree(path)
 
 # %% ../nbs/32a_identify_cli.ipynb #192f61fa
 @call_parse
