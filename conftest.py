@@ -26,7 +26,7 @@ def pytest_configure(config):
 def pytest_terminal_summary(terminalreporter):
     "Print the figures test modules left (tests/test_faults.py: kills survived, wrong answers, bytes lost...), summed over workers."
     d = os.environ.get('NAFP_FIGURES')
-    if not d or not Path(d).is_dir(): return
+    if hasattr(terminalreporter.config, 'workerinput') or not d or not Path(d).is_dir(): return   # the controller's summary only
     got = {}
     for f in sorted(Path(d).glob('*.json')):
         for k, v in json.loads(f.read_text()).items():

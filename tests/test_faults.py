@@ -435,15 +435,19 @@ def test_hostile_db_folders(audio, tmp_path, capsys):
     "CURRENT pointing outside, symbolic links, unknown or mistyped keys in meta.json and calibration.json: one line or a warning, never a traceback."
     from neural_audio_fp.cli import main
     d, _ = audio
+    from neural_audio_fp.core import logger, setup_logging
+    setup_logging(); streams = [(h, h.stream) for h in logger.handlers]
+    for h, _ in streams: h.stream = sys.stderr                             # warnings into this test's captured stderr
+    try: _hostile_cases(d, tmp_path, capsys, main)
+    finally:
+        for h, st in streams: h.stream = st
+
+def _hostile_cases(d, tmp_path, capsys, main):
     q = d/'good'/'t2.wav'
     outside = tmp_path/'outside'; shutil.copytree(d/'db', outside)           # readable data outside the DB folder
     def fresh():
         p = tmp_path/'db'; shutil.rmtree(p, ignore_errors=True); shutil.copytree(d/'db', p); return p, p/(p/'CURRENT').read_text().strip()
-    from neural_audio_fp.core import logger, setup_logging
-    def run(p):
-        setup_logging()
-        for h in logger.handlers: h.setStream(sys.stderr)                  # warnings into this test's captured stderr
-        rc = main(['identify', '--db', str(p), str(q), '--json']); return rc, *capsys.readouterr()
+    def run(p): rc = main(['identify', '--db', str(p), str(q), '--json']); return rc, *capsys.readouterr()
     n = 0
     for how in ('absolute', 'dotdot', 'link', 'file link'):
         p, v = fresh()
