@@ -518,7 +518,7 @@ def test_kill_index_add_and_remove_at_random_points(tmp_path, slow):
     "`nafp index add` and `nafp index remove` killed (SIGKILL) at random moments: the DB is the old or the new version, and the re-run ends where a clean run does."
     rng = np.random.default_rng(0); random.seed(1)
     music = tmp_path/'music'; music.mkdir()
-    for i in range(12): sf.write(music/f'm{i:02d}.wav', (.3 * rng.standard_normal(int(8000 * rng.uniform(20, 60)))).astype(np.float32), 8000)
+    for i in range(12): sf.write(music/f'm{i:02d}.wav', (.3 * rng.standard_normal(int(8000 * rng.uniform(90, 240)))).astype(np.float32), 8000)
     first = tmp_path/'first'; first.mkdir()
     for f in sorted(music.iterdir())[:4]: shutil.copy(f, first/f.name)
     base = tmp_path/'base'
@@ -529,11 +529,17 @@ def test_kill_index_add_and_remove_at_random_points(tmp_path, slow):
     after_add = _db_state(clean)
     t0 = time.time(); assert nafp('index', 'remove', clean, gone, '--n_calib', '0').returncode == 0; t_rm = time.time() - t0
     after_rm, before = _db_state(clean), _db_state(base)
+    writing = [0]
     def killed_run(args, t_max):
+        "Run nafp ARGS and SIGKILL it at a random moment, or (half the time) while it writes its new version; (killed, traceback seen)."
+        db = Path(args[2])
         p = subprocess.Popen([NAFP, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-        time.sleep(random.uniform(.1, t_max))
+        if random.random() < .5:
+            while p.poll() is None and not any(db.glob('.tmp-v*')): time.sleep(.002)
+            time.sleep(random.uniform(0, .01))
+        else: time.sleep(random.uniform(.1, t_max))
         k = p.poll() is None
-        if k: p.send_signal(signal.SIGKILL)
+        if k: writing[0] += any(db.glob('.tmp-v*')); p.send_signal(signal.SIGKILL)
         o, e = p.communicate(); return k, 'Traceback' in e
     rounds, tried, survived, tracebacks, lost, stray = 8, 0, 0, 0, 0, 0
     for k in range(rounds):
@@ -551,11 +557,11 @@ def test_kill_index_add_and_remove_at_random_points(tmp_path, slow):
         got = _db_state(db); lost += sum(len(v) for h, v in after_rm.items() if got.get(h) != v)
         ok &= got == after_rm; stray += len(_stray_tmp(db))
         tried += kd; survived += kd * ok
-    FIGURES['index add/remove kills survived / tried'] = f'{survived}/{tried}'
+    FIGURES['index add/remove kills survived / tried'] = f'{survived}/{tried} ({writing[0]} while a new version was being written)'
     FIGURES['bytes lost'] = FIGURES.get('bytes lost', 0) + lost
     FIGURES['stray temp dirs'] = FIGURES.get('stray temp dirs', 0) + stray
     FIGURES['tracebacks seen'] = FIGURES.get('tracebacks seen', 0) + tracebacks
-    print(f"\nkill -9 of `nafp index add/remove`: {survived}/{tried} kills survived, {lost} bytes lost, {stray} stray temporaries, "
+    print(f"\nkill -9 of `nafp index add/remove`: {survived}/{tried} kills survived ({writing[0]} during a write), {lost} bytes lost, {stray} stray temporaries, "
           f"{tracebacks} tracebacks (clean add {t_add:.1f} s, remove {t_rm:.1f} s)")
     assert tried >= rounds and survived == tried and lost == 0 and stray == 0 and tracebacks == 0
 
