@@ -4,7 +4,7 @@ Cells carrying a flag listed in `tst_flags` (settings.ini) are skipped unless th
 passed with `--flags "slow milvus"`. A failing cell fails its notebook with the cell's
 traceback.
 """
-import os, sys
+import os, sys, json, shutil, tempfile
 from pathlib import Path
 import pytest
 
@@ -20,6 +20,21 @@ def pytest_configure(config):
     # threads spinning against each other (oversubscription slows Faiss by orders of magnitude)
     os.environ.setdefault('OMP_NUM_THREADS', '1')
     if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
+    if not hasattr(config, 'workerinput'):    # the controlling process: a folder where test modules leave their figures
+        os.environ['NAFP_FIGURES'] = tempfile.mkdtemp(prefix='nafp-figures-')
+
+def pytest_terminal_summary(terminalreporter):
+    "Print the figures test modules left (tests/test_faults.py: kills survived, wrong answers, bytes lost...), summed over workers."
+    d = os.environ.get('NAFP_FIGURES')
+    if hasattr(terminalreporter.config, 'workerinput') or not d or not Path(d).is_dir(): return   # the controller's summary only
+    got = {}
+    for f in sorted(Path(d).glob('*.json')):
+        for k, v in json.loads(f.read_text()).items():
+            got[k] = got[k] + v if isinstance(v, int) and isinstance(got.get(k), int) else v
+    shutil.rmtree(d, ignore_errors=True)
+    if got:
+        terminalreporter.write_sep('-', 'fault-injection figures')
+        for k, v in got.items(): terminalreporter.write_line(f'{k}: {v}')
 
 def _eligible(p:Path)->bool:
     rel = p.relative_to(ROOT).parts

@@ -10,9 +10,17 @@ energies), which must agree between the two paths:
 - `whole`:  `segment(load_audio(f))`, the path `index add` and `identify` use today;
 - `stream`: `for s in stream_segments(f)`, blocks of `--block_s` seconds (`audiostream`).
 
+Then the commands themselves, each in a fresh process whose peak RSS is read with `wait4`:
+`nafp index add DB FILE --n_calib 0` (into a DB of one short track), `nafp index calibrate DB`
+(small: `--n_calib 2 --n_neg 2`, which excerpts the long track) and `nafp identify --db DB FILE`,
+for each `--checkpoints` model (`random:0`: no TensorFlow; `pretrained-tiny`: the shipped model,
+whose TensorFlow runtime alone takes ~0.6-0.8 GB), on the long file and on a 10 s file (the
+part of the peak that does not depend on the length).
+
     python benchmarks/bench_memory.py                              # 2 h synthetic WAV (~2 min on 2 cores)
     python benchmarks/bench_memory.py --minutes 10 --format flac   # quick
     python benchmarks/bench_memory.py --real /work/realmusic/x/flare-game --format ogg
+    python benchmarks/bench_memory.py --skip_readers --checkpoints random:0   # commands only
 """
 import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -58,6 +66,36 @@ def child(mode:str, path:str, block_s:float):
     print(json.dumps(dict(mode=mode, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, import_mb=rss0,
                           secs=time.time() - t0, n_seg=len(e), energy=e.tolist())))
 
+TIME = '/usr/bin/time'   # GNU time (apt: time)
+
+def commands(long:Path, tmp:Path, checkpoints:list):
+    "Peak RSS of `nafp index add`, `nafp index calibrate` and `nafp identify` on `long` and on a 10 s file, per checkpoint."
+    import soundfile as sf
+    nafp = shutil.which('nafp') or 'nafp'
+    if not Path(TIME).is_file(): sys.exit(f'{TIME} (GNU time) is needed to measure the commands; apt install time, or pass --checkpoints ""')
+    short = tmp/'short.wav'
+    sf.write(short, (.2 * np.random.default_rng(1).standard_normal(80000)).astype(np.float32), 8000)
+    seed = tmp/'seed'; seed.mkdir(exist_ok=True)
+    sf.write(seed/'seed.wav', (.2 * np.random.default_rng(2).standard_normal(8000 * 20)).astype(np.float32), 8000)
+    print(f"{'checkpoint':>16} {'command':>18} {'file':>6} {'peak RSS':>10} {'time':>8}")
+    for ck in checkpoints:
+        for name, f in (('10 s', short), ('long', long)):
+            db = tmp/f"db-{ck.replace(':', '_')}-{name.replace(' ', '')}"
+            if db.exists(): shutil.rmtree(db)
+            r = subprocess.run([nafp, 'index', 'build', str(db), '--source', str(seed), '--checkpoint', ck, '--n_calib', '0'], capture_output=True, text=True)
+            if r.returncode: sys.exit(f'index build failed:\n{r.stderr}')
+            for cmd, args in (('index add', ['index', 'add', str(db), str(f), '--n_calib', '0']),
+                              ('index calibrate', ['index', 'calibrate', str(db), '--n_calib', '2', '--n_neg', '2']),
+                              ('identify', ['identify', '--db', str(db), str(f), '--json'])):
+                t0 = time.time()
+                with open(tmp/'out.txt', 'wb') as o, open(tmp/'err.txt', 'wb') as e:    # files: a long answer cannot fill a pipe
+                    # through /usr/bin/time: a child forked from this (large) process would start with its peak RSS
+                    r = subprocess.run([TIME, '-f', 'PEAK_KB %M', nafp, *args], stdout=o, stderr=e, env={**os.environ, 'NAFP_NO_PROGRESS': '1', 'TF_CPP_MIN_LOG_LEVEL': '2'})
+                err = (tmp/'err.txt').read_text()
+                if r.returncode: sys.exit(f"nafp {cmd} failed:\n{err[-2000:]}")
+                peak = int([l for l in err.splitlines() if l.startswith('PEAK_KB ')][-1].split()[1]) / 1024
+                print(f"{ck:>16} {cmd:>18} {name:>6} {peak:8,.0f} MB {time.time() - t0:7.1f} s", flush=True)
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--minutes', type=float, default=120.)
@@ -66,6 +104,8 @@ def main():
     ap.add_argument('--format', choices=('wav', 'flac', 'ogg'), default='wav')
     ap.add_argument('--real', type=Path, default=None, help='concatenate the audio files of this folder instead of synthesising')
     ap.add_argument('--block_s', type=float, default=30.)
+    ap.add_argument('--skip_readers', action='store_true', help='only the commands (add, calibrate, identify)')
+    ap.add_argument('--checkpoints', default='random:0,pretrained-tiny', help="models for the commands ('' : none)")
     ap.add_argument('--child', nargs=2, metavar=('MODE', 'FILE'), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child: return child(*a.child, a.block_s)
@@ -76,6 +116,8 @@ def main():
         else: make_synthetic(f, a.minutes, a.rate, a.channels, a.format)
         print(f"{a.minutes:g} min, {a.rate} Hz, {a.channels} ch {a.format.upper()} ({'real: ' + str(a.real) if a.real else 'synthetic'}): "
               f"{f.stat().st_size / 2**20:,.0f} MB on disk, made in {time.time() - t0:.0f} s")
+        if a.checkpoints: commands(f, tmp, [c for c in a.checkpoints.split(',') if c])
+        if a.skip_readers: return
         res = {}
         for mode in ('whole', 'stream'):
             out = subprocess.run([sys.executable, __file__, '--child', mode, str(f), '--block_s', str(a.block_s)],

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import warnings
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Iterable
 import numpy as np
 import soundfile as sf
 import soxr
@@ -14,7 +14,7 @@ from .core import AudioError
 from .audio import check_audio_file, _decode_error, _check_finite, n_segments, segment
 
 # %% auto #0
-__all__ = ['stream_audio', 'stream_segments']
+__all__ = ['stream_audio', 'stream_segments', 'read_window']
 
 # %% ../nbs/02a_audiostream.ipynb #d4f94982
 def stream_audio(path:str|Path, # audio file (anything `load_audio` reads)
@@ -40,7 +40,7 @@ def stream_audio(path:str|Path, # audio file (anything `load_audio` reads)
     if n_in == 0: raise AudioError(f"{path}: contains no audio samples; re-export or delete it")
 
 # %% ../nbs/02a_audiostream.ipynb #84ac3023
-def stream_segments(path:str|Path, # audio file
+def stream_segments(path:str|Path|Iterable, # audio file, or mono float32 blocks at `sr` (e.g. counted on their way from `stream_audio`)
                     sr:int=8000, # sample rate of the segments
                     dur:float=1., # segment duration (s)
                     hop:float=.5, # segment hop (s)
@@ -48,7 +48,24 @@ def stream_segments(path:str|Path, # audio file
                    )->Iterator[np.ndarray]:
     "`(n_i, dur*sr)` float32 pieces whose concatenation equals `segment(load_audio(path, sr), sr, dur, hop)`."
     h, buf = int(round(hop * sr)), np.zeros(0, np.float32)
-    for x in stream_audio(path, sr, max(block_s, 2 * dur)):
+    blocks = stream_audio(path, sr, max(block_s, 2 * dur)) if isinstance(path, (str, Path)) else path
+    for x in blocks:
         buf = np.concatenate([buf, x])
         n = n_segments(len(buf), sr, dur, hop)
         if n: yield segment(buf, sr, dur, hop); buf = buf[n * h:]
+
+# %% ../nbs/02a_audiostream.ipynb #29694433
+def read_window(path:str|Path, # audio file
+                sr:int=8000, # output sample rate
+                start:int=0, # first sample (at `sr`)
+                n:int=None, # samples wanted (None: to the end)
+                block_s:float=30., # seconds decoded per block
+               )->np.ndarray:
+    "Samples `start:start+n` of `load_audio(path, sr)`, decoded block by block (fewer at the end of the file)."
+    out, pos = [], 0
+    for x in stream_audio(path, sr, block_s):
+        a, b = max(start - pos, 0), len(x) if n is None else min(start + n - pos, len(x))
+        if b > a: out.append(x[a:b])
+        pos += len(x)
+        if n is not None and pos >= start + n: break
+    return np.concatenate(out) if out else np.zeros(0, np.float32)

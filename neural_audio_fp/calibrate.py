@@ -159,15 +159,17 @@ def excerpt_evidence(db:FingerprintDB, # database
 def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
     "[(is_db, track id or None, offset of the window (s), audio)]: windows of DB tracks, rendered music, noise, `val` songs."
     from neural_audio_fp.audio import load_audio, list_audio
+    from neural_audio_fp.audiostream import read_window
     ids = sorted(in_audio) if in_audio is not None else [k for k, t in db.tracks.items() if Path(t['path']).is_file()]
     ids = [ids[i] for i in np.sort(rng.choice(len(ids), min(n_db, len(ids)), replace=False))] if ids else []
     w = int(dur*fs); out = []
     def win(x):
         s = int(rng.integers(0, max(1, len(x) - w + 1))); return s/fs, x[s:s+w]
     for k in ids:
-        try: x = in_audio[k] if in_audio is not None else load_audio(db.tracks[k]['path'], sr=fs)
-        except AudioError as e: log.warning(f"calibration: skipping {e}"); continue
-        out.append((True, k, *win(np.asarray(x, np.float32))))
+        if in_audio is not None: out.append((True, k, *win(np.asarray(in_audio[k], np.float32)))); continue
+        s = int(rng.integers(0, max(1, int(round(db.tracks[k]['duration']*fs)) - w + 1)))   # as `win`, without decoding the whole track
+        try: out.append((True, k, s/fs, read_window(db.tracks[k]['path'], fs, s, w)))
+        except AudioError as e: log.warning(f"calibration: skipping {e}")
     neg = negative_tracks(n_neg, dur, fs) + noise_clips(max(1, n_neg//8), dur, fs)
     for f in [p for v in (val or ()) for p in list_audio(v)]:
         try: neg.append(load_audio(f, sr=fs))

@@ -12,7 +12,8 @@ import numpy as np
 from fastcore.basics import patch
 from .core import NafpError, ConfigError, AudioError, DataError, get_logger, progress
 from .dbparts import Embedder, random_embedder, parse_checkpoint, checkpoint_embedder, FaissBackend, BACKENDS, get_backend
-from .dbparts import MODEL_DIR, store_model, verify_model, stored_embedder
+from .dbparts import MODEL_DIR, store_model, verify_model, stored_embedder, stored_backend, embed_file
+from .dbguard import read_current, check_meta, write_error
 
 log = get_logger('db')
 
@@ -23,23 +24,34 @@ __all__ = ['log', 'FORMAT', 'FORMAT_VERSION', 'ROW_DTYPE', 'FingerprintDB', 'fil
 FORMAT, FORMAT_VERSION = 'neural_audio_fp.FingerprintDB', 1
 ROW_DTYPE = np.dtype([('track', '<i8'), ('start', '<f4')])
 
-def _read_meta(path:Path)->tuple:
-    "Validate `path` as a DB directory; return (version dir, meta)."
+def _current(path:Path)->Path:
+    "Check that `path` is a DB directory; the version folder its `CURRENT` names (refused unless inside it)."
     if not path.exists(): raise DataError(f"{path}: no such fingerprint database; create one with `nafp index build {path} --source AUDIO_DIR`")
     if not path.is_dir(): raise DataError(f"{path} is a file, not a fingerprint database directory; pass the directory made by `nafp index build`")
-    cur = path/'CURRENT'
-    if not cur.is_file(): raise DataError(f"{path}: not a fingerprint database (no CURRENT file); pass the directory made by `nafp index build`")
-    vname = cur.read_text().strip()
-    vdir = path/vname
-    if not vname.startswith('v') or not (vdir/'meta.json').is_file():
-        raise DataError(f"{path}: CURRENT names {vname!r} but {vdir}/meta.json is missing; the database is corrupt, rebuild it with `nafp index build`")
+    if not (path/'CURRENT').is_file(): raise DataError(f"{path}: not a fingerprint database (no CURRENT file); pass the directory made by `nafp index build`")
+    return read_current(path)
+
+def _read_meta(path:Path, vdir:Path)->dict:
+    "The checked `meta.json` of version `vdir` of DB `path`."
+    if not (vdir/'meta.json').is_file():
+        raise DataError(f"{path}: CURRENT names {vdir.name!r} but {vdir}/meta.json is missing; the database is corrupt, rebuild it with `nafp index build`")
     try: meta = json.loads((vdir/'meta.json').read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise DataError(f"{vdir/'meta.json'}: corrupt ({e}); rebuild the database with `nafp index build`") from None
     if not isinstance(meta, dict) or meta.get('format') != FORMAT:
         raise DataError(f"{vdir/'meta.json'}: not a {FORMAT} (format={meta.get('format') if isinstance(meta, dict) else None!r}); pass a directory made by `nafp index build`")
     if meta.get('format_version', 0) > FORMAT_VERSION:
         raise DataError(f"{path}: format version {meta['format_version']} is newer than this library's ({FORMAT_VERSION}); upgrade neural_audio_fp")
-    return vdir, meta
+    return check_meta(meta, vdir/'meta.json')
+
+def _retry(path:Path, fn:Callable, tries:int=8):
+    "`fn(version folder)` of the version `CURRENT` names, again while `CURRENT` moves on under it (a writer collected the version being opened)."
+    for i in range(tries):
+        vdir = _current(path)
+        try: return fn(vdir)
+        except OSError as e:                      # DataError included
+            if i + 1 < tries and _current(path) != vdir: continue
+            if isinstance(e, DataError): raise
+            raise DataError(f"{vdir}: unreadable ({e}); the database is corrupt, rebuild it") from None
 
 # %% ../nbs/30_db.ipynb #1b84b661
 class FingerprintDB:
@@ -47,22 +59,28 @@ class FingerprintDB:
     def __init__(self, path:str|Path, # database directory
                  embedder:Embedder=None, # fingerprint function; checked against the stored model fingerprint
                  log_root:str|Path='./logs/', # where to find the checkpoint of a DB without a stored model (made before models were stored)
+                 milvus_uri:str=None, # Milvus server of a DB made with one (default: env NAFP_MILVUS_URI); never a URI stored in the DB
                 ):
-        self.path = Path(path)
-        self.vdir, self.meta = _read_meta(self.path)
-        self.version, self.d, n = self.vdir.name, self.meta['d'], self.meta['n_rows']
-        vf, rf = self.vdir/'vectors.f32', self.vdir/'rows.npy'
-        if not vf.is_file() or vf.stat().st_size != n*self.d*4:
-            raise DataError(f"{vf}: expected {n}x{self.d} float32 ({n*self.d*4} bytes), found {vf.stat().st_size if vf.exists() else 'no file'}; the database is corrupt, rebuild it")
-        self.vectors = np.memmap(vf, np.float32, 'r', shape=(n, self.d)) if n else np.zeros((0, self.d), np.float32)
-        try: self.rows = np.load(rf)
-        except (OSError, ValueError) as e: raise DataError(f"{rf}: unreadable ({e}); the database is corrupt, rebuild it") from None
-        if self.rows.dtype != ROW_DTYPE or len(self.rows) != n: raise DataError(f"{rf}: expected {n} rows of {ROW_DTYPE}; the database is corrupt, rebuild it")
-        self.tracks = {int(t['id']): t for t in self.meta['tracks']}
+        self.path, self.milvus_uri = Path(path), milvus_uri or os.environ.get('NAFP_MILVUS_URI') or None
+        _retry(self.path, self._open)
         self.model_dir = self.path/MODEL_DIR if (self.path/MODEL_DIR/'model.json').is_file() else None
         if self.model_dir is not None: verify_model(self.model_dir)   # a damaged model is refused on opening
         self.log_root, self._embedder, self._searcher = log_root, None, None
         if embedder is not None: self.embedder = embedder
+
+    def _open(self, vdir:Path):
+        "Read version `vdir`: meta, vectors (a memmap, valid even once a writer deletes the file), rows."
+        meta = _read_meta(self.path, vdir); n, d = meta['n_rows'], meta['d']
+        vf, rf = vdir/'vectors.f32', vdir/'rows.npy'
+        if not vf.is_file() or vf.stat().st_size != n*d*4:
+            raise DataError(f"{vf}: expected {n}x{d} float32 ({n*d*4} bytes), found {vf.stat().st_size if vf.exists() else 'no file'}; the database is corrupt, rebuild it")
+        vectors = np.memmap(vf, np.float32, 'r', shape=(n, d)) if n else np.zeros((0, d), np.float32)
+        try: rows = np.load(rf)
+        except FileNotFoundError: raise
+        except (OSError, ValueError) as e: raise DataError(f"{rf}: unreadable ({e}); the database is corrupt, rebuild it") from None
+        if rows.dtype != ROW_DTYPE or len(rows) != n: raise DataError(f"{rf}: expected {n} rows of {ROW_DTYPE}; the database is corrupt, rebuild it")
+        self.vdir, self.meta, self.version, self.d, self.vectors, self.rows = vdir, meta, vdir.name, d, vectors, rows
+        self.tracks = {int(t['id']): t for t in meta['tracks']}
 
     @property
     def embedder(self)->Embedder:
@@ -84,8 +102,14 @@ class FingerprintDB:
     @property
     def searcher(self):
         "The backend's searcher (opened on first use): `.search(q (n,d), k) -> (scores, row ids)`."
-        if self._searcher is None: self._searcher = get_backend(self.meta['backend']).open(self.vdir, self.meta['backend'])
+        for i in range(8):
+            if self._searcher is not None: break
+            try: self._searcher = self._backend().open(self.vdir, self.meta['backend'])
+            except OSError:                       # DataError included: unless a writer collected this version meanwhile
+                if i == 7 or (self.vdir.is_dir() and _current(self.path) == self.vdir): raise
+                self._reload()                    # then search the version that replaced it
         return self._searcher
+    def _backend(self): return stored_backend(self.meta['backend'], self.milvus_uri)
     def search(self, q:np.ndarray, k:int=20)->tuple:
         "Top-`k` rows by inner product for each query vector, q: (n, d) -> (scores (n,k), ids (n,k))."
         return self.searcher.search(q, min(k, max(len(self.vectors), 1)))
@@ -125,36 +149,43 @@ def _commit(path:Path, # DB directory (writer lock held)
     "Write a complete new version beside the live one, then switch `CURRENT` to it atomically."
     vs = _versions(path)
     vname = f"v{(int(vs[-1].name[1:]) + 1) if vs else 1:06d}"
+    for p in path.glob('.tmp-v*'): shutil.rmtree(p, ignore_errors=True)   # leftovers of killed writers (the lock is ours)
     tmp = path/f'.tmp-{vname}-{os.getpid()}'
-    if tmp.exists(): shutil.rmtree(tmp)
     tmp.mkdir()
-    if fill(tmp) is False: shutil.rmtree(tmp); return None   # nothing changed: no new version
-    n, d = meta['n_rows'], meta['d']
-    vec = np.memmap(tmp/'vectors.f32', np.float32, 'r', shape=(n, d)) if n else np.zeros((0, d), np.float32)
-    meta = dict(meta, backend=backend.write(vec, tmp, vname), version=vname, updated=time.time())
-    del vec
-    _write_meta(tmp, meta)
-    for f in tmp.iterdir():
-        if f.is_file():
-            with open(f, 'rb+') as h: os.fsync(h.fileno())
-    os.replace(tmp, path/vname); _fsync_dir(path)
-    _switch(path, vname)
+    try:
+        if fill(tmp) is False: shutil.rmtree(tmp); return None   # nothing changed: no new version
+        n, d = meta['n_rows'], meta['d']
+        vec = np.memmap(tmp/'vectors.f32', np.float32, 'r', shape=(n, d)) if n else np.zeros((0, d), np.float32)
+        meta = dict(meta, backend=backend.write(vec, tmp, vname), version=vname, updated=time.time())
+        del vec
+        _write_meta(tmp, meta)
+        for f in tmp.iterdir():
+            if f.is_file():
+                with open(f, 'rb+') as h: os.fsync(h.fileno())
+        os.replace(tmp, path/vname); _fsync_dir(path)
+        _switch(path, vname, backend)
+    except BaseException as e:                    # a full disk, a crash of the index library, Ctrl-C: nothing left behind
+        for p in (tmp, path/'CURRENT.tmp'): shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        err = write_error(e, path/vname)
+        if err is e: raise
+        raise err from None
     return vname
 
-def _switch(path:Path, vname:str):
+def _switch(path:Path, vname:str, backend:object=None):
     "Point `CURRENT` at `vname` (atomic replace), then collect old versions."
     prev = (path/'CURRENT').read_text().strip() if (path/'CURRENT').exists() else None
     with open(path/'CURRENT.tmp', 'w') as f: f.write(vname + '\n'); f.flush(); os.fsync(f.fileno())
     os.replace(path/'CURRENT.tmp', path/'CURRENT'); _fsync_dir(path)
-    _gc(path, keep={vname, prev})
+    _gc(path, keep={vname, prev}, backend=backend)
 
-def _gc(path:Path, keep:set):
-    "Remove versions other than `keep` and leftovers of interrupted writes."
+def _gc(path:Path, keep:set, backend:object=None):
+    "Remove versions other than `keep` (their collections through the writer's `backend`) and leftovers of interrupted writes."
     for p in list(path.glob('.tmp-v*')): shutil.rmtree(p, ignore_errors=True)
     for v in _versions(path):
         if v.name in keep: continue
-        with contextlib.suppress(Exception):
-            m = json.loads((v/'meta.json').read_text()); get_backend(m['backend']).drop(v, m['backend'])
+        if backend is not None:
+            try: backend.drop(v, json.loads((v/'meta.json').read_text())['backend'])
+            except Exception as e: log.warning(f"{v}: its search data were not dropped ({str(e)[:200]})")
         shutil.rmtree(v, ignore_errors=True)
 
 # %% ../nbs/30_db.ipynb #26e2093b
@@ -176,12 +207,25 @@ def create(cls:FingerprintDB, path:str|Path, # new database directory (must not 
     if path.is_file(): raise DataError(f"{path} is a file; pass a new directory for the database")
     if (path/'CURRENT').exists(): raise DataError(f"{path} is already a fingerprint database; use `add` (`nafp index add`) or delete it first")
     if path.exists() and any(p.name != '.lock' for p in path.iterdir()): raise DataError(f"{path} is not empty; pass a new or empty directory")
+    new, backend = not path.exists(), get_backend(backend)
     with _writer(path):
-        if embedder.save is not None:
-            tmp = path/'.tmp-model'; shutil.rmtree(tmp, ignore_errors=True)
-            store_model(embedder, tmp); os.replace(tmp, path/MODEL_DIR)
-        _commit(path, _empty_meta(embedder), partial(_fill_empty, d=embedder.d), get_backend(backend))
-    return cls(path, embedder)
+        try:
+            if embedder.save is not None:
+                tmp = path/'.tmp-model'; shutil.rmtree(tmp, ignore_errors=True)
+                try: store_model(embedder, tmp); os.replace(tmp, path/MODEL_DIR)
+                except BaseException as e:
+                    shutil.rmtree(tmp, ignore_errors=True); err = write_error(e, tmp)
+                    if err is e: raise
+                    raise err from None
+            _commit(path, _empty_meta(embedder), partial(_fill_empty, d=embedder.d), backend)
+        except BaseException:                     # nothing half-made blocks a re-run (the lock is ours: it is our own)
+            if new: shutil.rmtree(path, ignore_errors=True)
+            else:
+                shutil.rmtree(path/MODEL_DIR, ignore_errors=True)
+                for v in _versions(path): shutil.rmtree(v, ignore_errors=True)
+                for f in ('CURRENT', '.lock'): (path/f).unlink(missing_ok=True)
+            raise
+    return cls(path, embedder, milvus_uri=getattr(backend, 'uri', None))
 
 # %% ../nbs/30_db.ipynb #8cdb56f6
 def file_sha1(path:str|Path)->str:
@@ -206,20 +250,21 @@ def _as_files(source)->list:
         return [p]
     return [Path(s) for s in source]
 
-def _tracks_from_files(files:list, fs:int, known:set, stats:dict)->Iterable:
-    "Yield (path, sha1, title, audio) for the files not yet in the DB."
-    from neural_audio_fp.audio import load_audio
+def _tracks_from_files(files:list, known:set, stats:dict)->Iterable:
+    "Yield (path, sha1, title, file) for the readable files not yet in the DB (the others: one warning line each)."
+    from neural_audio_fp.audio import check_audio_file
     for p in files:
-        h = file_sha1(p)
+        try: h = file_sha1(check_audio_file(p))
+        except AudioError as e: log.warning(f"skipping {e}"); stats['failed'] += 1; continue
+        except OSError as e: log.warning(f"skipping {p}: cannot read it ({e.strerror or e}): give the current user read permission or remove it"); stats['failed'] += 1; continue
         if h in known: stats['skipped'] += 1; continue
-        try: x = load_audio(p, sr=fs)
-        except AudioError as e: log.warning(f"skipping {p}: {e}"); stats['failed'] += 1; continue
-        known.add(h)
-        yield str(Path(p).resolve()), h, audio_title(p), x
+        n = stats['added']
+        yield str(Path(p).resolve()), h, audio_title(p), Path(p)
+        if stats['added'] > n: known.add(h)       # fingerprinted (a copy of a file that failed fails too)
 
 # %% ../nbs/30_db.ipynb #b5c00c38
 def _append(db:FingerprintDB, items:Iterable, stats:dict, total:int=None):
-    "Write a new version: the current rows plus the fingerprints of `items` (path, sha1, title, audio)."
+    "Write a new version: the current rows plus the fingerprints of `items` (path, sha1, title, audio file or samples)."
     from neural_audio_fp.audio import segment
     e, meta = db.embedder, json.loads(json.dumps(db.meta))
     def fill(tmp):
@@ -227,11 +272,11 @@ def _append(db:FingerprintDB, items:Iterable, stats:dict, total:int=None):
         with open(tmp/'vectors.f32', 'wb') as f:
             for i in range(0, n, 1<<16): f.write(np.ascontiguousarray(db.vectors[i:i+(1<<16)]).tobytes())
             for path, h, title, x in progress(items, total=total, desc='fingerprinting'):
-                segs = segment(x, sr=e.fs, dur=e.dur, hop=e.hop)
-                if len(segs) == 0: log.warning(f"skipping {path}: shorter than one segment"); stats['failed'] += 1; continue
-                v = e(segs)
+                try: v, secs = embed_file(e, x) if isinstance(x, Path) else (e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs)
+                except AudioError as err: log.warning(f"skipping {err}"); stats['failed'] += 1; continue
+                if len(v) == 0: log.warning(f"skipping {path}: shorter than one segment"); stats['failed'] += 1; continue
                 tid = meta['next_id']; meta['next_id'] += 1
-                meta['tracks'].append(dict(id=tid, path=path, title=title, sha1=h, duration=len(x)/e.fs, row0=n, n_rows=len(v)))
+                meta['tracks'].append(dict(id=tid, path=path, title=title, sha1=h, duration=secs, row0=n, n_rows=len(v)))
                 r = np.zeros(len(v), ROW_DTYPE); r['track'] = tid; r['start'] = np.arange(len(v))*e.hop
                 f.write(v.tobytes()); rows.append(r); n += len(v); stats['added'] += 1
         np.save(tmp/'rows.npy', np.concatenate(rows)); meta['n_rows'] = n
@@ -239,14 +284,14 @@ def _append(db:FingerprintDB, items:Iterable, stats:dict, total:int=None):
     with _writer(db.path):
         if (db.path/'CURRENT').read_text().strip() != db.version:
             raise DataError(f"{db.path}: changed since it was opened ({db.version}); reopen it and retry")
-        _commit(db.path, meta, fill, get_backend(db.meta['backend']))
+        _commit(db.path, meta, fill, db._backend())
     db._reload()
 
 @patch
 def _reload(self:FingerprintDB):
     "Re-open the version `CURRENT` names now (after a write)."
     e = self._embedder
-    self.close(); self.__init__(self.path, e, self.log_root)
+    self.close(); self.__init__(self.path, e, self.log_root, self.milvus_uri)
 
 # %% ../nbs/30_db.ipynb #3fc08fac
 @patch
@@ -255,7 +300,7 @@ def add(self:FingerprintDB, source:str|Path|list, # audio folder (recursive), fi
     "Fingerprint the files not yet in the DB and switch to a new version: {'added','skipped','failed'}."
     files, stats = _as_files(source), dict(added=0, skipped=0, failed=0)
     known = {t['sha1'] for t in self.tracks.values()}
-    _append(self, _tracks_from_files(files, self.embedder.fs, known, stats), stats, total=len(files))
+    _append(self, _tracks_from_files(files, known, stats), stats, total=len(files))
     log.info(f"{self.path}: +{stats['added']} tracks ({stats['skipped']} already present, {stats['failed']} unreadable) -> {self.version}")
     return stats
 
@@ -305,7 +350,7 @@ def remove(self:FingerprintDB, tracks:int|str|Path|list, # track ids, file paths
     with _writer(self.path):
         if (self.path/'CURRENT').read_text().strip() != self.version:
             raise DataError(f"{self.path}: changed since it was opened ({self.version}); reopen it and retry")
-        _commit(self.path, meta, fill, get_backend(self.meta['backend']))
+        _commit(self.path, meta, fill, self._backend())
     self._reload()
     log.info(f"{self.path}: -{len(ids)} tracks -> {self.version}")
     return len(ids)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/30a_dbparts.ipynb #cbcc230c
 from __future__ import annotations
-import os, json, copy, shutil, hashlib, importlib
+import os, json, copy, shutil, hashlib, importlib, inspect
 from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
@@ -15,8 +15,9 @@ from .core import ConfigError, DataError, get_logger
 log = get_logger('db')
 
 # %% auto #0
-__all__ = ['log', 'MODEL_DIR', 'BACKENDS', 'Embedder', 'random_embedder', 'parse_checkpoint', 'keras_fn', 'checkpoint_embedder',
-           'store_model', 'verify_model', 'stored_embedder', 'FaissBackend', 'get_backend']
+__all__ = ['log', 'MODEL_DIR', 'BACKENDS', 'Embedder', 'random_embedder', 'embed_file', 'parse_checkpoint', 'keras_fn',
+           'checkpoint_embedder', 'store_model', 'verify_model', 'stored_embedder', 'FaissBackend', 'get_backend',
+           'stored_backend']
 
 # %% ../nbs/30a_dbparts.ipynb #2a50e5b8
 @dataclass
@@ -57,6 +58,19 @@ def random_embedder(d:int=16, # fingerprint dimension
         y = (s - s.mean(1, keepdims=True)) @ W
         return y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-9)
     return Embedder(fn, d, model, f'random:{seed}')
+
+# %% ../nbs/30a_dbparts.ipynb #339532b1
+def embed_file(e:Embedder, # fingerprint function
+               path:str|Path, # audio file (anything `load_audio` reads)
+               block_s:float=30., # seconds decoded at a time
+              )->tuple:
+    "(fingerprints (n, d), duration in s) of an audio file, decoded and fingerprinted block by block."
+    from neural_audio_fp.audiostream import stream_audio, stream_segments
+    n = [0]
+    def counted():
+        for x in stream_audio(path, e.fs, block_s): n[0] += len(x); yield x
+    v = [e(s) for s in stream_segments(counted(), e.fs, e.dur, e.hop)]
+    return (np.concatenate(v) if v else np.zeros((0, e.d), np.float32)), n[0]/e.fs
 
 # %% ../nbs/30a_dbparts.ipynb #554b95c4
 def parse_checkpoint(spec:str # 'NAME' or 'NAME:INDEX'
@@ -118,7 +132,9 @@ def verify_model(folder:Path # a folder written by `store_model`
     folder, fix = Path(folder), "restore the database from a copy or rebuild it with `nafp index build`"
     try: m = json.loads((folder/'model.json').read_text())
     except (OSError, ValueError) as e: raise DataError(f"{folder/'model.json'}: unreadable ({e}); {fix}") from None
+    if not isinstance(m, dict) or not isinstance(m.get('files'), dict): raise DataError(f"{folder/'model.json'}: not a model record; {fix}")
     for name, h in m['files'].items():
+        if not isinstance(name, str) or '/' in name or name.startswith('.'): raise DataError(f"{folder/'model.json'}: names a file outside the model folder ({str(name)[:40]!r}); refused; {fix}")
         p = folder/name
         if not p.is_file(): raise DataError(f"{p}: missing; the database's model is incomplete; {fix}")
         if _sha256(p) != h: raise DataError(f"{p}: SHA-256 differs from model.json: the database's model was modified or damaged; {fix}")
@@ -148,7 +164,7 @@ class FaissBackend:
     def write(self, vectors:np.ndarray, folder:Path, version:str)->dict:
         "Index `vectors` (n, d) into `folder/index.faiss` (trained on them when the type needs it); return the spec."
         from neural_audio_fp.index import build_index, save_index
-        if self.index_type == 'l2': return self.spec()   # exact search: built from vectors.f32 when opened (stored once)
+        if self.index_type == 'l2' or not len(vectors): return self.spec()   # exact search (or nothing to train on): built from vectors.f32 when opened
         needs_train = self.index_type not in ('l2', 'hnsw')
         idx = build_index(self.index_type, vectors.shape[1], train=np.asarray(vectors) if needs_train and len(vectors) else None,
                           add=[vectors] if len(vectors) else (), use_gpu=False, metric='ip', nprobe=self.nprobe)
@@ -158,8 +174,8 @@ class FaissBackend:
         "A searcher over the index of `folder`."
         from neural_audio_fp.index import load_index, build_index
         p = folder/'index.faiss'
-        if self.index_type == 'l2' and not p.exists():
-            meta = json.loads((folder/'meta.json').read_text()); n, d = meta['n_rows'], meta['d']
+        meta = json.loads((folder/'meta.json').read_text()); n, d = meta['n_rows'], meta['d']
+        if (self.index_type == 'l2' or n == 0) and not p.exists():
             v = np.fromfile(folder/'vectors.f32', np.float32).reshape(n, d) if n else np.zeros((0, d), np.float32)
             return _FaissSearcher(build_index('l2', d, add=[v] if n else (), use_gpu=self.use_gpu, metric='ip'))
         try: return _FaissSearcher(load_index(p, use_gpu=self.use_gpu, nprobe=self.nprobe))
@@ -176,14 +192,29 @@ class _FaissSearcher:
 # %% ../nbs/30a_dbparts.ipynb #9486bcd7
 BACKENDS = {'faiss': FaissBackend, 'milvus': 'neural_audio_fp.milvus.MilvusBackend'}
 
-def get_backend(spec:dict|str|object='faiss')->object:
-    "A backend object from a name, a stored spec dict, or a backend object (returned as is)."
-    if not isinstance(spec, (str, dict)): return spec
-    spec = {'name': spec} if isinstance(spec, str) else dict(spec)
-    name = spec.pop('name', None)
+def _backend_cls(name):
     if name not in BACKENDS: raise ConfigError(f"backend {name!r}: expected one of {list(BACKENDS)}")
     cls = BACKENDS[name]
     if isinstance(cls, str):
         mod, _, attr = cls.rpartition('.')
         cls = getattr(importlib.import_module(mod), attr)
-    return cls(**spec)
+    return cls
+
+def get_backend(spec:dict|str|object='faiss')->object:
+    "A backend object from a name, a stored spec dict, or a backend object (returned as is)."
+    if not isinstance(spec, (str, dict)): return spec
+    spec = {'name': spec} if isinstance(spec, str) else dict(spec)
+    name = spec.pop('name', None)
+    return _backend_cls(name)(**spec)
+
+# %% ../nbs/30a_dbparts.ipynb #cb0799e2
+def stored_backend(spec:dict, # the `backend` entry of a version's meta.json
+                   milvus_uri:str=None, # the Milvus server the user named (never one stored in the DB)
+                  )->object:
+    "The backend of a written version from its stored spec; keys the backend does not take are ignored with a warning."
+    cls = _backend_cls(spec.get('name'))
+    if hasattr(cls, 'from_stored'): return cls.from_stored(spec, milvus_uri)
+    keys = set(inspect.signature(cls).parameters)
+    extra = sorted(set(spec) - keys - {'name'})
+    if extra: log.warning(f"backend {spec['name']}: unknown stored key(s) {', '.join(map(repr, extra))[:120]} ignored")
+    return cls(**{k: v for k, v in spec.items() if k in keys})

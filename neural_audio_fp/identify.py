@@ -5,12 +5,14 @@
 # %% ../nbs/32_identify.ipynb #99034cd8
 from __future__ import annotations
 import time, json
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import numpy as np
 from fastcore.script import call_parse
 from .core import NafpError, ConfigError, AudioError, DataError, get_logger, progress, atomic_path
 from .db import FingerprintDB
+from .dbparts import embed_file
+from .dbguard import write_error
 
 log = get_logger('identify')
 
@@ -139,18 +141,32 @@ def threshold_for_fpr(neg_conf:np.ndarray, # confidences of negatives
 def save_calibration(db:FingerprintDB, cal:Calibration)->Path:
     "Store `cal` in `db`'s directory (atomic replace)."
     p = db.path/'calibration.json'
-    with atomic_path(p) as tmp: tmp.write_text(json.dumps(dict(model_id=db.meta['model_id'], **asdict(cal)), indent=1))
+    try:
+        with atomic_path(p) as tmp: tmp.write_text(json.dumps(dict(model_id=db.meta['model_id'], **asdict(cal)), indent=1))
+    except OSError as e:                          # a full disk: one line (the temporary file is gone)
+        if (err := write_error(e, p)) is e: raise
+        raise err from None
     return p
 
+def _check_calibration(cal:Calibration):
+    "`ValueError` unless the per-length lists of `cal` are numbers of matching shapes."
+    k = len(cal.n_seg)
+    if k == 0 or np.asarray(cal.w, float).shape != (k, len(FEATURES)) or any(np.shape(np.asarray(v, float)) != (k,) for v in (cal.n_seg, cal.b, cal.threshold)):
+        raise ValueError('shapes')
+    float(cal.target_fpr)
+
 def load_calibration(db:FingerprintDB)->Calibration|None:
-    "The DB's calibration, or None when it has none (or one of another model or an older format)."
-    p = db.path/'calibration.json'
+    "The DB's calibration, or None (with a warning) when it has none, or one of another model, an older format or a damaged one."
+    p, redo = db.path/'calibration.json', f"answers are uncalibrated until you run `nafp index calibrate {db.path}`"
     if not p.is_file(): return None
-    d = json.loads(p.read_text())
+    try: d = json.loads(p.read_text()) if not p.is_symlink() else None
+    except (OSError, ValueError): d = None
+    if not isinstance(d, dict): log.warning(f"{p}: not a calibration (unreadable, or a symbolic link); {redo}"); return None
     if d.pop('model_id', None) != db.meta['model_id']: log.warning(f"{p}: made for another model; ignored"); return None
-    try: cal = Calibration(**d)
-    except TypeError: log.warning(f"{p}: an older calibration format; run `nafp index calibrate {db.path}`"); return None
-    if any(len(w) != len(FEATURES) for w in cal.w): log.warning(f"{p}: made for other evidence features; run `nafp index calibrate {db.path}`"); return None
+    known = {f.name for f in fields(Calibration)}
+    if set(d) - known: log.warning(f"{p}: unknown key(s) {', '.join(map(repr, sorted(set(d) - known)))[:120]} ignored")
+    try: cal = Calibration(**{k: v for k, v in d.items() if k in known}); _check_calibration(cal)
+    except (TypeError, ValueError): log.warning(f"{p}: an older or damaged calibration format; {redo}"); return None
     if cal.version != db.version: log.warning(f"{p}: made for version {cal.version} of the DB, now {db.version}; run `nafp index calibrate {db.path}`")
     return cal
 
@@ -201,10 +217,13 @@ def identify(db:FingerprintDB, # database to search
     from neural_audio_fp.audio import load_audio, segment
     t0, e = time.perf_counter(), db.embedder
     cal = load_calibration(db) if isinstance(calibration, str) else calibration
-    if isinstance(query, (str, Path)): name, x = name or str(query), load_audio(query, sr=e.fs)
-    else: name, x = name or '<array>', np.asarray(query, np.float32)
-    if tuple(speeds) != (1.,): return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name)
-    q = e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop))
+    if isinstance(query, (str, Path)) and tuple(speeds) == (1.,):       # a file: fingerprinted block by block (any length)
+        name = name or str(query); q, secs = embed_file(e, query)
+    else:
+        if isinstance(query, (str, Path)): name, x = name or str(query), load_audio(query, sr=e.fs)
+        else: name, x = name or '<array>', np.asarray(query, np.float32)
+        if tuple(speeds) != (1.,): return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name)
+        q, secs = e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs
     if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
     _, I = db.search(q, k_probe)
     wseg, hseg = max(1, int(round((window - e.dur)/e.hop)) + 1), max(1, int(round(hop/e.hop)))
@@ -218,7 +237,7 @@ def identify(db:FingerprintDB, # database to search
     if len(starts) > 1:
         spans = _merge([s for s in spans if s['in_db'] is not False and s['track'] is not None], e.hop + 1e-6)
         for s in spans: _trim(db, q, s, e.hop, e.dur)
-    return dict(query=name, duration=len(x)/e.fs, time=time.perf_counter() - t0, matches=spans)
+    return dict(query=name, duration=secs, time=time.perf_counter() - t0, matches=spans)
 
 # %% ../nbs/32_identify.ipynb #3f6b42d5
 def _best_speed(db, x, speeds, t0, **kw)->dict:

@@ -4,6 +4,7 @@
 
 # %% ../nbs/32a_identify_cli.ipynb #9e324540
 from __future__ import annotations
+import os, shutil
 from pathlib import Path
 from fastcore.script import call_parse, Param
 import numpy as np
@@ -31,7 +32,7 @@ def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=24, n_neg:int=32, 
 def _backend(backend:str, index_type:str, milvus_uri:str):
     from neural_audio_fp.db import get_backend
     if backend == 'faiss': return get_backend(dict(name='faiss', index_type=index_type))
-    if backend == 'milvus': return get_backend(dict(name='milvus', uri=milvus_uri, index_type='AUTOINDEX' if index_type == 'l2' else index_type))
+    if backend == 'milvus': return get_backend(dict(name='milvus', uri=milvus_uri or os.environ.get('NAFP_MILVUS_URI') or None, index_type='AUTOINDEX' if index_type == 'l2' else index_type))
     raise ConfigError(f"--backend {backend!r}: use 'faiss' or 'milvus'")
 
 _VAL = Param("folders of songs that are not in the DB, added to calibration's negatives", str, nargs='*')
@@ -44,7 +45,7 @@ def index_build_cmd(
     log_root:str='./logs/', # LOG_ROOT_DIR holding checkpoint/NAME/ of a trained run
     backend:str='faiss', # 'faiss' or 'milvus'
     index_type:str='l2', # Faiss index type (l2 = exact, ivf, ivfpq, hnsw) or Milvus index type with --backend milvus
-    milvus_uri:str=None, # Milvus server URI (http://host:19530); default: Milvus Lite file in the DB
+    milvus_uri:str=None, # Milvus server URI (http://host:19530; default: env NAFP_MILVUS_URI); none: Milvus Lite file in the DB
     val:_VAL=None,
     fpr:float=.01, # target false-positive rate of accept/reject
     n_calib:int=24, # DB tracks excerpted for calibration (0: do not calibrate)
@@ -53,10 +54,22 @@ def index_build_cmd(
     "Build a fingerprint database from a folder of audio (with the shipped model by default) and calibrate it."
     from neural_audio_fp.db import FingerprintDB, checkpoint_embedder
     if not source: raise ConfigError("index build: give --source AUDIO_DIR (the music to fingerprint)")
+    _discard_empty(Path(db_dir))
     db = FingerprintDB.create(db_dir, checkpoint_embedder(checkpoint, log_root), backend=_backend(backend, index_type, milvus_uri))
-    st = db.add(source)
+    try: st = db.add(source)
+    except BaseException: db.close(); shutil.rmtree(db_dir, ignore_errors=True); raise   # a failed build leaves no DB that blocks a re-run
     print(f"{db_dir}: {st['added']} tracks ({len(db.rows)} fingerprints), {st['failed']} unreadable, {st['skipped']} duplicates")
     if st['added']: _calibrate(db, val, fpr, n_calib, n_neg, strict=False)
+
+# %% ../nbs/32a_identify_cli.ipynb #f5680c85
+def _discard_empty(path:Path):
+    "Remove a DB without tracks left by an interrupted `index build` (killed before its first version with tracks), so the build can run again."
+    from neural_audio_fp.db import FingerprintDB, _writer
+    if not (path/'CURRENT').is_file(): return
+    try:
+        with _writer(path):                       # not while another process builds it
+            if len(FingerprintDB(path)) == 0: log.warning(f"{path}: an empty database left by an interrupted build: building it anew"); shutil.rmtree(path)
+    except NafpError: return
 
 # %% ../nbs/32a_identify_cli.ipynb #192f61fa
 @call_parse
@@ -68,10 +81,11 @@ def index_add_cmd(
     n_calib:int=24, # DB tracks excerpted for re-calibration (0: do not re-calibrate)
     n_neg:int=32, # rendered tracks for re-calibration
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
+    milvus_uri:str=None, # Milvus server of a DB built with one (default: env NAFP_MILVUS_URI)
 ):
     "Add new audio files to a fingerprint database and re-calibrate it."
     from neural_audio_fp.db import FingerprintDB
-    db = FingerprintDB(db_dir, log_root=log_root); st = db.add(source)
+    db = FingerprintDB(db_dir, log_root=log_root, milvus_uri=milvus_uri); st = db.add(source)
     print(f"{db_dir}: +{st['added']} tracks, {st['skipped']} already present, {st['failed']} unreadable")
     if st['added']: _calibrate(db, val, fpr, n_calib, n_neg, strict=False)
 
@@ -84,10 +98,11 @@ def index_remove_cmd(
     n_calib:int=24, # DB tracks excerpted for re-calibration (0: do not re-calibrate)
     n_neg:int=32, # rendered tracks for re-calibration
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
+    milvus_uri:str=None, # Milvus server of a DB built with one (default: env NAFP_MILVUS_URI)
 ):
     "Remove tracks from a fingerprint database and re-calibrate it."
     from neural_audio_fp.db import FingerprintDB
-    db = FingerprintDB(db_dir, log_root=log_root)
+    db = FingerprintDB(db_dir, log_root=log_root, milvus_uri=milvus_uri)
     print(f"{db_dir}: removed {db.remove([int(t) if t.isdigit() else t for t in tracks])} tracks")
     if len(db): _calibrate(db, val, fpr, n_calib, n_neg, strict=False)
 
@@ -99,10 +114,11 @@ def index_calibrate_cmd(
     n_calib:int=24, # DB tracks excerpted
     n_neg:int=32, # rendered tracks (music not in the DB)
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
+    milvus_uri:str=None, # Milvus server of a DB built with one (default: env NAFP_MILVUS_URI)
 ):
     "Calibrate accept/reject of a fingerprint database (its own tracks vs rendered music and --val songs)."
     from neural_audio_fp.db import FingerprintDB
-    _calibrate(FingerprintDB(db_dir, log_root=log_root), val, fpr, n_calib, n_neg)
+    _calibrate(FingerprintDB(db_dir, log_root=log_root, milvus_uri=milvus_uri), val, fpr, n_calib, n_neg)
 
 @call_parse
 def index_info_cmd(
@@ -172,6 +188,7 @@ def identify_cmd(
     hop:float=5., # window hop (s)
     speeds:str=None, # also search at these stretch factors, e.g. 0.96,0.98,1,1.02,1.04 (recordings a few % fast or slow)
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
+    milvus_uri:str=None, # Milvus server of a DB built with one (default: env NAFP_MILVUS_URI)
 ):
     "Identify recordings against a fingerprint database: one line per match with its confidence and accept/reject."
     import json as js, sys
@@ -179,12 +196,13 @@ def identify_cmd(
     from neural_audio_fp.identify import identify
     if db is None: raise ConfigError("--db DB_DIR is required (a directory made by `nafp index build`)")
     sp = (1.,) if not speeds else tuple(float(s) for s in speeds.split(','))
-    fdb = FingerprintDB(db, log_root=log_root); fdb.embedder; fdb.searcher   # load model (warmed) and index before the first query
+    fdb = FingerprintDB(db, log_root=log_root, milvus_uri=milvus_uri); fdb.embedder; fdb.searcher   # load model (warmed) and index before the first query
     out, failed = [], []
     for p, why in _queries(files):
         try:
             if why: raise AudioError(f"{p}: {why}")
-            r = identify(fdb, _read(p, fdb.embedder.fs), top_k=max(top_k, 2), window=window, hop=hop, name=str(p), speeds=sp)
+            src = p if p.is_file() else _read(p, fdb.embedder.fs)    # files are read block by block
+            r = identify(fdb, src, top_k=max(top_k, 2), window=window, hop=hop, name=str(p), speeds=sp)
         except AudioError as e: failed.append(str(e)); print(f"nafp identify: {e}", file=sys.stderr); continue
         out.append(r)
         if not json: print(_fmt(r, top_k), flush=True)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_milvus.ipynb #46beeca3
 from __future__ import annotations
-import os, hashlib, warnings
+import os, warnings
 from pathlib import Path
 import numpy as np
 from .core import ConfigError, DataError, get_logger
@@ -19,25 +19,72 @@ def _client(uri:str, token:str=''):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # milvus-lite imports pkg_resources
         from pymilvus import MilvusClient
-        return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        try: return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        except Exception as e: raise DataError(f"{uri}: cannot connect to Milvus ({str(e).splitlines()[0][:160]}); check the address and that the server runs") from None
 
 class MilvusBackend:
     "Nearest-row search in a Milvus collection (Milvus Lite file in the version, or a server `uri`)."
     name = 'milvus'
-    def __init__(self, uri:str=None, # None: Milvus Lite file in the version directory; or 'http://host:19530' / a .db path
-                 collection:str=None, # collection name prefix (default: derived from the DB path)
+    def __init__(self, uri:str=None, # None: Milvus Lite file in the version directory; or 'http://host:19530' / a .db path (given by the user, never stored)
+                 collection:str=None, # collection name prefix (default: nafp_ and the owner id)
                  index_type:str='AUTOINDEX', # Milvus index type (AUTOINDEX, FLAT, IVF_FLAT, HNSW...)
                  token:str=None, # server credentials 'user:password' or API key (default: env MILVUS_TOKEN); never stored
                  batch:int=20000, # rows per insert
                  collection_name:str=None, # the collection of a written version (from its stored spec)
+                 owner:str=None, # id of the DB whose collections these are (made with its first version)
+                 home:str=None, # the DB folder that owns them (its resolved path)
                 ):
         self.uri, self.collection, self.index_type, self.batch = uri, collection, index_type, batch
         self.token, self.collection_name = os.environ.get('MILVUS_TOKEN', '') if token is None else token, collection_name
-    def spec(self)->dict: return dict(name=self.name, uri=self.uri, collection=self.collection, index_type=self.index_type)
+        self.owner, self.home = owner, home
+    def spec(self)->dict: return dict(name=self.name, server=self.uri is not None, collection=self.collection, index_type=self.index_type,
+                                      owner=self.owner, home=self.home)
     def _where(self, folder:Path, version:str)->tuple:
         if self.uri is None: return str(folder/'milvus.db'), 'fingerprints'
-        prefix = self.collection or 'nafp_' + hashlib.sha1(str(Path(folder).resolve().parent).encode()).hexdigest()[:10]
-        return self.uri, f'{prefix}_{version}'
+        return self.uri, f"{self.collection or 'nafp_' + self.owner[:12]}_{version}"
+
+# %% ../nbs/31_milvus.ipynb #ae357c6d
+import json, re, uuid
+from fastcore.basics import patch
+
+@classmethod
+def _from_stored(cls, spec:dict, # the `backend` entry of a version's meta.json
+                 uri:str=None, # the server the user named
+                )->MilvusBackend:
+    "The backend of a written version: its collection and owner from `spec`, the server only from `uri`."
+    server = bool(spec.get('server', spec.get('uri') is not None))   # older DBs stored the address itself: never used
+    name, owner = spec.get('collection_name'), spec.get('owner')
+    if not isinstance(name, str) or not re.fullmatch(r'[A-Za-z_][A-Za-z0-9_]{0,250}', name):
+        raise DataError(f"meta.json: Milvus collection name {str(name)[:40]!r} is not a valid name; the database folder was altered, rebuild it")
+    if server and not uri:
+        raise DataError(f"this database searches Milvus collection {name!r} on a server: give the server with --milvus_uri URI "
+                        "(or env NAFP_MILVUS_URI); an address stored in the database folder is never used")
+    if server and not isinstance(owner, str):
+        raise DataError(f"Milvus collection {name!r}: the database records no owner (made before collections had owners); rebuild it with `nafp index build`")
+    it = spec.get('index_type', 'AUTOINDEX')
+    return cls(uri=uri if server else None, collection=spec.get('collection'), index_type=it if isinstance(it, str) else 'AUTOINDEX',
+               collection_name=name, owner=owner, home=spec.get('home'))
+MilvusBackend.from_stored = _from_stored
+
+@patch
+def _owned(self:MilvusBackend, c, coll:str, write:bool=False)->bool:
+    "Whether collection `coll` exists; `DataError` unless this DB owns it (`write`: and this DB folder created it)."
+    if not c.has_collection(coll): return False
+    try: d = json.loads(c.describe_collection(coll).get('description') or '{}')
+    except (ValueError, TypeError): d = {}
+    if not isinstance(d, dict) or d.get('nafp_owner') != self.owner:
+        raise DataError(f"{self.uri}: collection {coll!r} does not belong to this database (owner {str(d.get('nafp_owner') if isinstance(d, dict) else None)[:40]!r}); not touched")
+    if write and d.get('home') != self.home:
+        raise DataError(f"this collection belongs to another DB folder (copied?): {coll!r} on {self.uri} was made by {d.get('home')}; "
+                        "a copy may search it but not change it: build a new DB for this folder with `nafp index build`")
+    return True
+
+@patch
+def _check_home(self:MilvusBackend, db:Path):
+    "Refuse writes from a DB folder other than the one that made the collections (a copy)."
+    if self.home is not None and self.home != str(Path(db).resolve()):
+        raise DataError(f"this collection belongs to another DB folder (copied?): {self.collection_name!r} on {self.uri} was made by {self.home}; "
+                        "a copy may search it but not change it: build a new DB for this folder with `nafp index build`")
 
 # %% ../nbs/31_milvus.ipynb #24884353
 from fastcore.basics import patch
@@ -46,11 +93,15 @@ from fastcore.basics import patch
 def write(self:MilvusBackend, vectors:np.ndarray, folder:Path, version:str)->dict:
     "Create the version's collection, insert `vectors` (n, d) with row ids, build its index; return the spec."
     from pymilvus import MilvusClient, DataType
+    db = Path(folder).resolve().parent
+    if self.owner is None: self.owner, self.home = uuid.uuid4().hex, str(db)   # a new DB: its collections will be its own
+    if self.uri is not None: self._check_home(db)
     uri, coll = self._where(folder, version)
     c = _client(uri, self.token)
     try:
-        if c.has_collection(coll): c.drop_collection(coll)   # leftover of an interrupted write
-        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        if self.uri is not None and self._owned(c, coll, write=True): c.drop_collection(coll)   # our leftover of an interrupted write
+        desc = json.dumps(dict(nafp_owner=self.owner, home=self.home))
+        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False, description=desc)
         s.add_field('id', DataType.INT64, is_primary=True)
         s.add_field('vector', DataType.FLOAT_VECTOR, dim=int(vectors.shape[1]))
         ip = c.prepare_index_params(); ip.add_index(field_name='vector', index_type=self.index_type, metric_type='IP')
@@ -67,16 +118,22 @@ def open(self:MilvusBackend, folder:Path, spec:dict):
     uri, coll = (str(folder/'milvus.db') if self.uri is None else self.uri), spec['collection_name']
     if self.uri is None and not (folder/'milvus.db').is_file(): raise DataError(f"{folder}/milvus.db is missing; the database is corrupt, rebuild it")
     c = _client(uri, self.token)
-    if not c.has_collection(coll): c.close(); raise DataError(f"{uri}: no collection {coll!r} for {folder}; the Milvus data were dropped, rebuild the DB")
+    try:
+        if not (self._owned(c, coll) if self.uri is not None else c.has_collection(coll)):
+            raise DataError(f"{uri}: no collection {coll!r} for {folder}; the Milvus data were dropped, rebuild the DB")
+    except BaseException: c.close(); raise
     return _MilvusSearcher(c, coll)
 
 @patch
 def drop(self:MilvusBackend, folder:Path, spec:dict):
     "Drop a collected version's collection (server mode; a Lite file goes with its directory)."
     if self.uri is None: return
+    self._check_home(Path(folder).parent)
+    old = MilvusBackend.from_stored(spec, self.uri)
+    if old.owner != self.owner: raise DataError(f"collection {old.collection_name!r}: recorded for another owner; not dropped")
     c = _client(self.uri, self.token)
     try:
-        if c.has_collection(spec['collection_name']): c.drop_collection(spec['collection_name'])
+        if self._owned(c, old.collection_name, write=True): c.drop_collection(old.collection_name)
     finally: c.close()
 
 class _MilvusSearcher:
