@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from .core import DataError, AudioError, get_logger, progress
 from .db import FingerprintDB
-from .identify import (Calibration, FEATURES, align_scores, rank_tracks, match_evidence, fit_logistic,
+from .identify import (Calibration, FEATURES, silent, align_scores, rank_tracks, match_evidence, fit_logistic,
                                       threshold_for_fpr, save_calibration)
 
 log = get_logger('identify')
@@ -143,10 +143,14 @@ def excerpt_evidence(db:FingerprintDB, # database
     if len(Q) == 0: return out
     if exclude is None: _, I = db.search(Q, k_probe)
     else: I3 = db.search(Q, 3*k_probe)[1]; I = _without(I3, db, exclude, k_probe)
+    sil = silent(e, Q); I[sil] = -1                      # silent segments are no evidence (`identify.silent`)
+    if exclude is not None: I3[sil] = -1
     cp = _copies(db, Q, I, I3[:, :k_probe]) if exclude is not None else np.zeros(len(Q), bool)
     for L in n_segs:
         if len(Q) < L: continue
-        js = np.sort(rng.choice(len(Q) - L + 1, min(per_len, len(Q) - L + 1), replace=False))
+        cand = np.flatnonzero(np.convolve((~sil).astype(float), np.ones(L), 'valid') > 0)   # starts of excerpts with some sound
+        if len(cand) == 0: continue
+        js = np.sort(rng.choice(cand, min(per_len, len(cand)), replace=False))
         rows = []
         for j in js:
             a = align_scores(db, Q[j:j+L], k_probe, I[j:j+L]); h = rank_tracks(db, *a, top_k=1)

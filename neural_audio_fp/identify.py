@@ -17,7 +17,7 @@ from .dbguard import write_error
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'FEATURES', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence', 'Calibration',
+__all__ = ['log', 'FEATURES', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence', 'silent', 'Calibration',
            'fit_logistic', 'threshold_for_fpr', 'save_calibration', 'load_calibration', 'identify']
 
 # %% ../nbs/32_identify.ipynb #d96e2cf7
@@ -86,6 +86,15 @@ def match_evidence(I:np.ndarray, # (L, k) row ids of the query's per-segment sea
     mu, sd = (float(other.mean()), float(other.std())) if len(other) > 1 else (0., 1.)
     spec = offset_specificity(db, q, int(start[c]), int(track[c]), s1) if db is not None else 0.
     return np.array([s1, agree, s1 - s2, np.clip((s1 - mu)/max(sd, .01), -10, 100), spec])
+
+# %% ../nbs/32_identify.ipynb #585e19d7
+def silent(e, # embedder (`db.embedder`)
+           q:np.ndarray, # (L, d) fingerprints made by `e`
+           tol:float=.995, # cosine similarity to the silence fingerprint above which a segment is silent
+          )->np.ndarray:
+    "(L,) True for the segments whose fingerprint is that of a silent segment (or no fingerprint at all: a zero vector)."
+    if not hasattr(e, '_silence'): e._silence = np.asarray(e(np.zeros((1, int(round(e.dur*e.fs))), np.float32)))[0]
+    q = np.asarray(q); return (np.linalg.norm(q, axis=1) < 1e-3) | ((q @ e._silence) >= tol)
 
 # %% ../nbs/32_identify.ipynb #11dff9c3
 @dataclass
@@ -225,7 +234,8 @@ def identify(db:FingerprintDB, # database to search
         if tuple(speeds) != (1.,): return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name)
         q, secs = e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs
     if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
-    _, I = db.search(q, k_probe)
+    _, I = db.search(q, k_probe); sil = silent(e, q); I[sil] = -1         # silence matches every silence: no evidence
+    if sil.all(): return dict(query=name, duration=secs, time=time.perf_counter() - t0, matches=[])
     wseg, hseg = max(1, int(round((window - e.dur)/e.hop)) + 1), max(1, int(round(hop/e.hop)))
     if len(q) <= 1.5*wseg: starts = [0]; wseg = len(q)
     else: starts = list(range(0, len(q) - wseg + hseg, hseg))
