@@ -15,9 +15,9 @@ from .core import ConfigError, DataError, get_logger
 log = get_logger('db')
 
 # %% auto #0
-__all__ = ['log', 'MODEL_DIR', 'BACKENDS', 'Embedder', 'random_embedder', 'embed_file', 'parse_checkpoint', 'keras_fn',
-           'checkpoint_embedder', 'store_model', 'verify_model', 'stored_embedder', 'FaissBackend', 'get_backend',
-           'stored_backend']
+__all__ = ['log', 'DEFAULT_CHECKPOINT', 'MODEL_DIR', 'BACKENDS', 'Embedder', 'random_embedder', 'embed_file', 'parse_checkpoint',
+           'keras_fn', 'checkpoint_embedder', 'store_model', 'verify_model', 'stored_embedder', 'FaissBackend',
+           'get_backend', 'stored_backend']
 
 # %% ../nbs/30a_dbparts.ipynb #2a50e5b8
 @dataclass
@@ -97,7 +97,9 @@ def _save_keras(model, cfg, folder:Path):
     cfg = copy.deepcopy(cfg); cfg.dir = DirCfg()     # no paths of this machine in the stored config
     save_config(cfg, Path(folder)/'config.yaml')
 
-def checkpoint_embedder(checkpoint:str='pretrained-tiny', # 'NAME' (latest) or 'NAME:INDEX'; 'pretrained-NAME': a shipped model
+DEFAULT_CHECKPOINT = 'pretrained-tiny_real'   # the shipped model commands use when given none: `tiny` fine-tuned on real music
+
+def checkpoint_embedder(checkpoint:str=DEFAULT_CHECKPOINT, # 'NAME' (latest) or 'NAME:INDEX'; 'pretrained-NAME': a shipped model
                         log_root:str|Path='./logs/', # LOG_ROOT_DIR holding `checkpoint/NAME/`
                         batch_size:int=256, # segments per forward pass
                         d:int=128, model:dict=None, # dimension and MODEL section of a 'random:SEED' embedder

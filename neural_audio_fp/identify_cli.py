@@ -9,6 +9,7 @@ from pathlib import Path
 from fastcore.script import call_parse, Param
 import numpy as np
 from .core import NafpError, ConfigError, DataError, AudioError, get_logger
+from .dbparts import DEFAULT_CHECKPOINT
 
 log = get_logger('identify')
 
@@ -41,7 +42,7 @@ _VAL = Param("folders of songs that are not in the DB, added to calibration's ne
 def index_build_cmd(
     db_dir:str, # new database directory
     source:str=None, # folder of audio files to fingerprint (recursive; wav, flac, ogg, mp3); required
-    checkpoint:str='pretrained-tiny', # model: a shipped one (pretrained-NAME) or a trained run NAME[:INDEX]
+    checkpoint:str=DEFAULT_CHECKPOINT, # model: a shipped one (pretrained-NAME) or a trained run NAME[:INDEX]
     log_root:str='./logs/', # LOG_ROOT_DIR holding checkpoint/NAME/ of a trained run
     backend:str='faiss', # 'faiss' or 'milvus'
     index_type:str='l2', # Faiss index type (l2 = exact, ivf, ivfpq, hnsw) or Milvus index type with --backend milvus
