@@ -39,7 +39,8 @@ def main():
     p.add_argument('--out', default='megaglest-data,flare-game,fillets-ng-data', help='packages of tracks not in the DB')
     p.add_argument('--n_out', type=int, default=40, help='tracks not in the DB queried')
     p.add_argument('--n_in', type=int, default=40, help='DB tracks queried')
-    p.add_argument('--checkpoint', default='pretrained-tiny')
+    p.add_argument('--checkpoint', default='pretrained-tiny_real', help="model: 'pretrained-NAME' or a run NAME[:INDEX] under --log_root")
+    p.add_argument('--log_root', default='./logs/', help='LOG_ROOT_DIR of a trained run')
     p.add_argument('--fpr', type=float, default=.01)
     p.add_argument('--speeds', default=None, help='search each query at these speed factors (identify --speeds)')
     p.add_argument('--work', default=None, help='work folder (default: a temporary one, removed)')
@@ -60,7 +61,7 @@ def main():
     dbp = work/'db'
     if (dbp/'CURRENT').exists(): db = FingerprintDB(dbp)
     else:
-        db = FingerprintDB.create(dbp, checkpoint_embedder(a.checkpoint)); db.add(db_files)
+        db = FingerprintDB.create(dbp, checkpoint_embedder(a.checkpoint, log_root=a.log_root)); db.add(db_files)
     print(f"built {db} in {time.time() - t:.0f} s"); t = time.time()
     cal = calibrate(db, fpr=a.fpr)
     print(calibration_report(cal)); print(f"calibrated in {time.time() - t:.0f} s")

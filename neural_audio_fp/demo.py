@@ -14,7 +14,7 @@ from .core import ConfigError, get_logger, set_seed
 log = get_logger(__name__.split('.')[-1])
 
 # %% auto #0
-__all__ = ['log', 'DEMO_CORPUS', 'demo_config', 'demo_model', 'demo_query', 'run_demo', 'format_match', 'demo_cmd']
+__all__ = ['log', 'DEMO_CORPUS', 'demo_config', 'demo_model', 'demo_query', 'run_demo', 'format_match', 'try_next', 'demo_cmd']
 
 # %% ../nbs/41_demo.ipynb #84dbcc11
 DEMO_CORPUS = dict(n_train=40, n_val=10, n_test=20, n_dummy=60, n_bg=20, n_ir=20)
@@ -131,6 +131,16 @@ def format_match(r:dict, # `identify` result
     return '\n'.join(lines)
 
 # %% ../nbs/41_demo.ipynb #f359a64a
+def try_next(out:dict, # `run_demo` output
+             workdir:str|Path, # its work directory
+            )->list:
+    "Commands to run after the demo, as printed (each runs as is)."
+    from neural_audio_fp.config import split_dir
+    w = Path(workdir)
+    return [f"nafp identify {w/'query.wav'} --db {w/'db'}",
+            f"nafp index build {w/'my-db'} --source {split_dir(out['cfg'], 'test_db')}    # or a folder of your own music",
+            f"nafp identify {w/'query.wav'} --db {w/'my-db'}"]
+
 @call_parse
 def demo_cmd(workdir:str='nafp-demo', # work directory (corpus, checkpoints, fingerprints, database)
              train:bool=False, # train `tiny` on the spot instead of using the shipped weights
@@ -142,7 +152,6 @@ def demo_cmd(workdir:str='nafp-demo', # work directory (corpus, checkpoints, fin
     out = run_demo(workdir, train=train, seed=seed, train_epochs=train_epochs, echo=print)
     print(format_match(out['identify'], out['query']))
     w, run = Path(workdir), out['run']
-    print(f"\ndone in {time.perf_counter() - t0:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in out['times'].items())}). Try next:\n"
-          f"  nafp identify {w/'query.wav'} --db {w/'db'}\n"
-          f"  nafp index build MY_DB --source MY_MUSIC" + ('' if run.startswith('pretrained-') else f" --checkpoint {run} --log_root {w/'logs'}"))
+    print(f"\ndone in {time.perf_counter() - t0:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in out['times'].items())}). Try next:\n" +
+          "\n".join(f"  {c}" for c in try_next(out, workdir)))
     return out
