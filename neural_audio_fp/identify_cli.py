@@ -117,7 +117,7 @@ def index_calibrate_cmd(
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
     milvus_uri:str=None, # Milvus server of a DB built with one (default: env NAFP_MILVUS_URI)
 ):
-    "Calibrate accept/reject of a fingerprint database (its own tracks vs rendered music and --val songs)."
+    "Calibrate accept/reject of a fingerprint database (its own tracks, with and without themselves in the DB, vs rendered music and --val songs)."
     from neural_audio_fp.db import FingerprintDB
     _calibrate(FingerprintDB(db_dir, log_root=log_root, milvus_uri=milvus_uri), val, fpr, n_calib, n_neg)
 
