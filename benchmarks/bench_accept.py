@@ -45,6 +45,7 @@ def main():
     p.add_argument('--speeds', default=None, help='search each query at these speed factors (identify --speeds)')
     p.add_argument('--work', default=None, help='work folder (default: a temporary one, removed)')
     p.add_argument('--seed', type=int, default=1)
+    p.add_argument('--recalibrate', action='store_true', help='calibrate a DB reopened from --work again')
     a = p.parse_args()
     os.environ.setdefault('NAFP_NO_PROGRESS', '1')
     from neural_audio_fp.audio import load_audio
@@ -59,11 +60,14 @@ def main():
     print(f"DB: {len(db_files)} tracks of {a.db}; not in the DB: {len(out_files)} tracks of {a.out}")
     t = time.time()
     dbp = work/'db'
-    if (dbp/'CURRENT').exists(): db = FingerprintDB(dbp)
+    reopened = (dbp/'CURRENT').exists()
+    if reopened: db = FingerprintDB(dbp)
     else:
         db = FingerprintDB.create(dbp, checkpoint_embedder(a.checkpoint, log_root=a.log_root)); db.add(db_files)
     print(f"built {db} in {time.time() - t:.0f} s"); t = time.time()
-    cal = calibrate(db, fpr=a.fpr)
+    from neural_audio_fp.identify import load_calibration
+    cal = load_calibration(db) if reopened and not a.recalibrate else None
+    cal = cal or calibrate(db, fpr=a.fpr)
     print(calibration_report(cal)); print(f"calibrated in {time.time() - t:.0f} s")
     fs = 8000
     from neural_audio_fp.ambience import room_ir
@@ -73,19 +77,21 @@ def main():
     def ask(x):
         return identify(db, x, speeds=speeds)['matches'][0] if speeds else identify(db, x)['matches'][0]
     # not in the DB
-    fp = {}
+    fp, accepted = {}, []
     for i, f in enumerate(out_files):
         x = load_audio(f, sr=fs)
         for d in (5, 10):
             s = int(rng.integers(0, len(x) - d*fs)); v = variants(x[s:s + d*fs], i)
             for k in ('clean', 'mp3'):
-                fp.setdefault((d, k), []).append(bool(ask(v[k])['in_db']))
+                m = ask(v[k]); fp.setdefault((d, k), []).append(bool(m['in_db']))
+                if m['in_db']: accepted.append(f"  {Path(f).name} ({d} s {k} from {s/fs:.1f} s) -> {Path(m['path']).name} at {m['offset']:.1f} s, confidence {m['confidence']:.2f}, " + ", ".join(f"{n} {v:.2f}" for n, v in m['evidence'].items()))
     k_of = lambda d: cal._k(int(round((d - 1)/.5)) + 1)
     print("\nnot in the DB (measured false-positive rate vs the calibration's estimate):")
     for (d, k), v in sorted(fp.items()):
         print(f"  {d:4.0f} s {k:6}  accepted {100*np.mean(v):5.1f}% of {len(v)}   (calibration: {100*cal.fpr[k_of(d)]:.1f}% check, {100*cal.fpr_fit[k_of(d)]:.1f}% fit)")
     allfp = [x for v in fp.values() for x in v]
     print(f"  all: {100*np.mean(allfp):.1f}% of {len(allfp)}")
+    if accepted: print("accepted although not in the DB:\n" + "\n".join(accepted))
     # in the DB
     ids = sorted(db.tracks); ids = [ids[i] for i in rng.choice(len(ids), min(a.n_in, len(ids)), replace=False)]
     res = {}

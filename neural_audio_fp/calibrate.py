@@ -15,8 +15,8 @@ from .identify import (Calibration, FEATURES, silent, align_scores, rank_tracks,
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'cache_dir', 'negative_tracks', 'noise_clips', 'mp3_roundtrip', 'degrade',
-           'degrade_excerpt', 'excerpt_evidence', 'calibrate', 'calibration_report']
+__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'cache_dir', 'negative_tracks', 'noise_clips', 'loop_clips',
+           'mp3_roundtrip', 'degrade', 'degrade_excerpt', 'excerpt_evidence', 'calibrate', 'calibration_report']
 
 # %% ../nbs/32b_calibrate.ipynb #cef1d0bd
 NEG_SEED, NEG_PLAN = 7919, 200   # seed of the negatives (not a corpus seed); tracks planned (the first n are used)
@@ -59,6 +59,18 @@ def noise_clips(n:int=4, dur:float=30., sr:int=8000, seed:int=NEG_SEED)->list:
     "`n` background-noise clips (`ambience.bg_clip`: sound effects, percussion, babble, coloured noise), cached."
     from neural_audio_fp.ambience import bg_clip
     return _cached('noise', n, dur, sr, seed, lambda i: bg_clip(dur, [seed, 1, i], sr)[0])
+
+def loop_clips(n:int=4, dur:float=30., sr:int=8000, seed:int=NEG_SEED)->list:
+    "`n` stationary sounds: a 0.5-3 s piece of a noise clip repeated with cross-fades for `dur` s (machinery, insects, game ambience loops)."
+    rng = np.random.default_rng([seed, 2]); out = []
+    for x in noise_clips(n, dur, sr, seed):
+        m = int(rng.uniform(.5, 3)*sr); s = int(rng.integers(0, len(x) - m)); f = min(m//4, sr//20)
+        piece = x[s:s+m].copy(); ramp = np.linspace(0, 1, f, dtype=np.float32)
+        piece[:f] *= ramp; piece[-f:] *= ramp[::-1]
+        y = np.zeros(int(dur*sr) + m, np.float32)
+        for k in range(0, int(dur*sr), m - f): y[k:k+m] += piece[:len(y) - k]
+        out.append(y[:int(dur*sr)])
+    return out
 
 # %% ../nbs/32b_calibrate.ipynb #9da1daa0
 VARIANTS = ('clean', 'mp3', 'reverb', 'noise')
@@ -161,7 +173,7 @@ def excerpt_evidence(db:FingerprintDB, # database
 
 # %% ../nbs/32b_calibrate.ipynb #81cac460
 def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
-    "[(is_db, track id or None, offset of the window (s), audio)]: windows of DB tracks, rendered music, noise, `val` songs."
+    "[(is_db, track id or None, offset of the window (s), audio)]: windows of DB tracks, rendered music, noise, loops, `val` songs."
     from neural_audio_fp.audio import load_audio, list_audio
     from neural_audio_fp.audiostream import read_window
     ids = sorted(in_audio) if in_audio is not None else [k for k, t in db.tracks.items() if Path(t['path']).is_file()]
@@ -174,7 +186,7 @@ def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
         s = int(rng.integers(0, max(1, int(round(db.tracks[k]['duration']*fs)) - w + 1)))   # as `win`, without decoding the whole track
         try: out.append((True, k, s/fs, read_window(db.tracks[k]['path'], fs, s, w)))
         except AudioError as e: log.warning(f"calibration: skipping {e}")
-    neg = negative_tracks(n_neg, dur, fs) + noise_clips(max(1, n_neg//8), dur, fs)
+    neg = negative_tracks(n_neg, dur, fs) + noise_clips(max(1, n_neg//8), dur, fs) + loop_clips(max(1, n_neg//8), dur, fs)
     for f in [p for v in (val or ()) for p in list_audio(v)]:
         try: neg.append(load_audio(f, sr=fs))
         except AudioError as e: log.warning(f"calibration: skipping {e}")
@@ -218,6 +230,7 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
               per_len:int=12, # excerpts per source, variant and length
               dur:float=30., # window of each source excerpted (s)
               safety:float=1., # thresholds are set for `fpr * safety` on the fitting half
+              spec_q:float=.005, # answers less offset-specific than this share of correct ones are rejected (3+ segments)
               k_probe:int=20, # rows retrieved per segment
               loo:bool=True, # DB excerpts searched as if their track were not in the DB are negatives too
               seed:int=0, save:bool=True, # store the result as the DB's calibration
@@ -227,14 +240,16 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
     src = _sources(db, n_db, in_audio, n_neg, val, dur, rng, db.embedder.fs)
     if not any(s[0] for s in src): raise DataError(f"{db.path}: no DB track could be read for calibration (files moved?); pass `in_audio` or re-add the files")
     ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo)
-    cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], n_pos=[], n_neg=[], version=db.version)
+    cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], n_pos=[], n_neg=[], version=db.version, spec_min=[])
     for L in sorted(ev):
         is_db, ok, half, f = ev[L]; fit, chk = half == 0, half == 1
         w, b = fit_logistic(f[ok & fit], f[~is_db & fit])
         conf = 1/(1 + np.exp(-np.clip(f @ w + b, -30, 30)))
+        sm = float(np.quantile(f[ok & fit, FEATURES.index('spec')], spec_q)) if L >= 3 else 0.   # stationary sound matches at every offset
+        conf = np.where(f[:, FEATURES.index('spec')] >= sm, conf, -1.)                          # below it: rejected whatever the confidence
         t = threshold_for_fpr(conf[~is_db & fit], fpr*safety)
         for k, v in dict(n_seg=L, w=w.tolist(), b=b, threshold=t, fpr=float((conf[~is_db & chk] >= t).mean()), tpr=float((conf[ok & chk] >= t).mean()),
-                         fpr_fit=float((conf[~is_db & fit] >= t).mean()), n_pos=int(ok.sum()), n_neg=int((~is_db).sum())).items(): getattr(cal, k).append(v)
+                         fpr_fit=float((conf[~is_db & fit] >= t).mean()), n_pos=int(ok.sum()), n_neg=int((~is_db).sum()), spec_min=sm).items(): getattr(cal, k).append(v)
     if save: save_calibration(db, cal)
     log.info(calibration_report(cal, db.embedder.dur, db.embedder.hop))
     return cal

@@ -111,11 +111,16 @@ class Calibration:
     n_pos:list=None # correct answers among the calibration excerpts, per length
     n_neg:list=None # excerpts of music not in the DB, per length
     version:str=None # DB version calibrated
+    spec_min:list=None # offset specificity below which an answer is rejected whatever its confidence, per length (None: no such rule)
     def _k(self, n_seg:int)->int: return max(0, int(np.searchsorted(self.n_seg, n_seg, 'right')) - 1)
     def confidence(self, f:np.ndarray, n_seg:int)->np.ndarray:
         "f: (..., n features) evidence of queries of `n_seg` segments -> (...) confidence in [0, 1]"
         k = self._k(n_seg); return 1/(1 + np.exp(-np.clip(np.asarray(f) @ np.asarray(self.w[k]) + self.b[k], -30, 30)))
-    def accept(self, conf, n_seg:int): return np.asarray(conf) >= self.threshold[self._k(n_seg)]
+    def accept(self, conf, n_seg:int, f:np.ndarray=None):
+        "Accepted: confidence at or above the threshold and, when `f` (the evidence) is given, offset specificity at or above `spec_min`."
+        k = self._k(n_seg); ok = np.asarray(conf) >= self.threshold[k]
+        if f is None or not self.spec_min: return ok
+        return ok & (np.asarray(f)[..., FEATURES.index('spec')] >= self.spec_min[k])
 
 # %% ../nbs/32_identify.ipynb #1316f506
 def fit_logistic(pos:np.ndarray, # (n, f) evidence of correct answers
@@ -160,7 +165,8 @@ def save_calibration(db:FingerprintDB, cal:Calibration)->Path:
 def _check_calibration(cal:Calibration):
     "`ValueError` unless the per-length lists of `cal` are numbers of matching shapes."
     k = len(cal.n_seg)
-    if k == 0 or np.asarray(cal.w, float).shape != (k, len(FEATURES)) or any(np.shape(np.asarray(v, float)) != (k,) for v in (cal.n_seg, cal.b, cal.threshold)):
+    if k == 0 or np.asarray(cal.w, float).shape != (k, len(FEATURES)) or any(np.shape(np.asarray(v, float)) != (k,) for v in (cal.n_seg, cal.b, cal.threshold)) \
+            or (cal.spec_min is not None and np.shape(np.asarray(cal.spec_min, float)) != (k,)):
         raise ValueError('shapes')
     float(cal.target_fpr)
 
@@ -185,7 +191,7 @@ def _clip(db, q, I, cal, top_k, k_probe)->dict:
     hits, f = rank_tracks(db, *a, top_k=top_k), match_evidence(I, *a, db=db, q=q)
     conf = float(cal.confidence(f, len(q))) if cal else None
     best = hits[0] if hits else dict(track=None, title=None, path=None, offset=None, score=0.)
-    return dict(best, confidence=conf, in_db=None if cal is None else bool(cal.accept(conf, len(q))),
+    return dict(best, confidence=conf, in_db=None if cal is None else bool(cal.accept(conf, len(q), f)),
                 evidence=dict(zip(FEATURES, np.round(f, 4).tolist())), alternatives=hits[1:])
 
 def _merge(spans:list, tol:float)->list:
