@@ -251,7 +251,7 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
         for k, v in dict(n_seg=L, w=w.tolist(), b=b, threshold=t, fpr=float((conf[~is_db & chk] >= t).mean()), tpr=float((conf[ok & chk] >= t).mean()),
                          fpr_fit=float((conf[~is_db & fit] >= t).mean()), n_pos=int(ok.sum()), n_neg=int((~is_db).sum()), spec_min=sm).items(): getattr(cal, k).append(v)
     if save: save_calibration(db, cal)
-    log.info(calibration_report(cal, db.embedder.dur, db.embedder.hop))
+    log.debug(calibration_report(cal, db.embedder.dur, db.embedder.hop))   # the commands print it
     return cal
 
 # %% ../nbs/32b_calibrate.ipynb #8db6630f
