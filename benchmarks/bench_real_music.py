@@ -328,7 +328,7 @@ def main():
     p.add_argument('--fp_tracks', action='append', help=f'folder of tracks NOT in the DB (repeatable; default: {DEF_VAL}, plus --min_fp held-out tracks kept out of the DB)')
     p.add_argument('--noise', action='append', help=f'folder of real noise, disjoint from training (repeatable; default: {DEF_NOISE})')
     p.add_argument('--calib_val', action='append', help=f'songs not in the DB to calibrate on, when building leaves no calibration (default: {DEF_VAL})')
-    p.add_argument('--checkpoint', default='pretrained-tiny', help="nafp model: 'pretrained-NAME' or a run NAME[:INDEX] under --log_root")
+    p.add_argument('--checkpoint', default='pretrained-tiny_real', help="nafp model: 'pretrained-NAME' or a run NAME[:INDEX] under --log_root")
     p.add_argument('--log_root', default='./logs/', help='LOG_ROOT_DIR of a trained run')
     p.add_argument('--n', type=int, default=100, help='DB tracks: the held-out ones (queried), filled up with --distractors')
     p.add_argument('--distractors', action='append', help=f'folders of tracks that fill the DB up to --n and are never queried (repeatable; default: {DEF_DISTRACT}; "" for none)')
