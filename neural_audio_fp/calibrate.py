@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from .core import DataError, AudioError, get_logger, progress
 from .db import FingerprintDB
-from .identify import (Calibration, FEATURES, silent, align_scores, rank_tracks, match_evidence, fit_logistic,
+from .identify import (Calibration, FEATURES, search_sound, align_scores, rank_tracks, match_evidence, fit_logistic,
                                       threshold_for_fpr, save_calibration)
 
 log = get_logger('identify')
@@ -147,16 +147,15 @@ def excerpt_evidence(db:FingerprintDB, # database
                      rng:np.random.Generator, # which starts
                      k_probe:int=20, # rows retrieved per segment
                      exclude:int=None, # a track id: search as if the DB did not hold it
+                     Q:np.ndarray=None, # fingerprints of `y`, when already made
                     )->dict:
     "{n_seg: (starts, best tracks, best offsets s, evidence (m, f), copy)} of `m` excerpts of `y`; `copy`: with `exclude`, another track holds the passage."
     from neural_audio_fp.audio import segment
     e = db.embedder
-    Q = e(segment(y, sr=e.fs, dur=e.dur, hop=e.hop)); out = {}
+    Q, out = e(segment(y, sr=e.fs, dur=e.dur, hop=e.hop)) if Q is None else Q, {}
     if len(Q) == 0: return out
-    if exclude is None: _, I = db.search(Q, k_probe)
-    else: I3 = db.search(Q, 3*k_probe)[1]; I = _without(I3, db, exclude, k_probe)
-    sil = silent(e, Q); I[sil] = -1                      # silent segments are no evidence (`identify.silent`)
-    if exclude is not None: I3[sil] = -1
+    I3, sil = search_sound(db, Q, k_probe if exclude is None else 3*k_probe)   # silent segments are no evidence
+    I = I3 if exclude is None else _without(I3, db, exclude, k_probe)
     cp = _copies(db, Q, I, I3[:, :k_probe]) if exclude is not None else np.zeros(len(Q), bool)
     for L in n_segs:
         if len(Q) < L: continue
@@ -196,6 +195,7 @@ def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
 def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True)->dict:
     "{n_seg: (is_db, correct, half, evidence)} over every source x variant; `loo`: DB excerpts searched without their own track are negatives too."
     from neural_audio_fp.ambience import room_ir
+    from neural_audio_fp.audio import segment
     e = db.embedder; n_segs = [max(1, int(round((d - e.dur)/e.hop)) + 1) for d in durs]
     irs = [room_ir([seed, 5, i], e.fs)[0] for i in range(8)]
     noise = noise_clips(4, 30., e.fs) if 'noise' in variants else None
@@ -207,11 +207,12 @@ def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True)->d
         for i, (is_db, k, t0, x) in enumerate(progress(src, desc=f'calibrating ({v})')):
             y = ys[i] if v == 'mp3' else degrade(x, v, rng, irs, noise)
             o = int(rng.integers(0, int(e.hop*e.fs)))          # excerpts start anywhere, not on the DB's segment grid
-            for L, (js, tr, off, f, _) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe).items():
+            Q = e(segment(y[o:], sr=e.fs, dur=e.dur, hop=e.hop))       # fingerprinted once, searched with and without its track
+            for L, (js, tr, off, f, _) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, Q=Q).items():
                 ok = (tr == k) if is_db else np.zeros(len(js), bool)     # the right track (a repeat of the excerpt elsewhere in it is right too)
                 acc[L].append((np.full(len(js), is_db), ok, np.full(len(js), halves[i]), f))
             if not (is_db and loo): continue
-            for L, (js, tr, off, f, dup) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, exclude=k).items():
+            for L, (js, tr, off, f, dup) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, exclude=k, Q=Q).items():
                 # dup: another copy of the passage is in the DB (a remaster, a reused theme): not a negative
                 dups[0] += int(dup.sum()); n = int((~dup).sum())
                 acc[L].append((np.zeros(n, bool), np.zeros(n, bool), np.full(n, halves[i]), f[~dup]))

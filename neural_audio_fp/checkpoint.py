@@ -88,9 +88,8 @@ def init_source(src:str, # `pretrained-NAME` (shipped), a checkpoint folder or p
     "(checkpoint prefix, its `config.yaml`) of the weights a new run starts from; `DataError` saying what was tried."
     from neural_audio_fp.pretrained import weights_root, pretrained_names
     name = src[len('pretrained-'):] if src.startswith('pretrained-') else None
-    run, _, idx = src.rpartition(':') if src.rpartition(':')[2].isdigit() else (src, '', '')
-    if idx: d = ckpt_dir(log_root, run)/f'ckpt-{idx}'
-    if idx and Path(f'{d}.index').is_file() and (d.parent/'config.yaml').is_file(): return str(d), d.parent/'config.yaml'
+    run, _, idx = src.rpartition(':')
+    if run and idx.isdigit(): src = ckpt_path(log_root, run, int(idx))[0]      # a run's INDEX-th checkpoint: its prefix
     for d in [Path(src), ckpt_dir(log_root, src)] + ([weights_root()/name] if name else []):
         prefix = str(d) if Path(f'{d}.index').is_file() else tf.train.latest_checkpoint(str(d)) if d.is_dir() else None
         if prefix is None: continue

@@ -17,8 +17,8 @@ from .dbguard import write_error
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'FEATURES', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence', 'silent', 'Calibration',
-           'fit_logistic', 'threshold_for_fpr', 'save_calibration', 'load_calibration', 'identify']
+__all__ = ['log', 'FEATURES', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence', 'silent', 'search_sound',
+           'Calibration', 'fit_logistic', 'threshold_for_fpr', 'save_calibration', 'load_calibration', 'identify']
 
 # %% ../nbs/32_identify.ipynb #d96e2cf7
 def align_scores(db:FingerprintDB, # database (uses `vectors`, `rows`, `search`)
@@ -95,6 +95,11 @@ def silent(e, # embedder (`db.embedder`)
     "(L,) True for the segments whose fingerprint is that of a silent segment (or no fingerprint at all: a zero vector)."
     if not hasattr(e, '_silence'): e._silence = np.asarray(e(np.zeros((1, int(round(e.dur*e.fs))), np.float32)))[0]
     q = np.asarray(q); return (np.linalg.norm(q, axis=1) < 1e-3) | ((q @ e._silence) >= tol)
+
+def search_sound(db:FingerprintDB, q:np.ndarray, k:int)->tuple:
+    "(row ids (L, k) of `db.search`, with -1 for the silent segments; silent mask (L,)): the search `identify` and calibration share."
+    _, I = db.search(q, k); sil = silent(db.embedder, q); I[sil] = -1
+    return I, sil
 
 # %% ../nbs/32_identify.ipynb #11dff9c3
 @dataclass
@@ -240,7 +245,7 @@ def identify(db:FingerprintDB, # database to search
         if tuple(speeds) != (1.,): return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name)
         q, secs = e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs
     if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
-    _, I = db.search(q, k_probe); sil = silent(e, q); I[sil] = -1         # silence matches every silence: no evidence
+    I, sil = search_sound(db, q, k_probe)                               # silence matches every silence: no evidence
     if sil.all(): return dict(query=name, duration=secs, time=time.perf_counter() - t0, matches=[])
     wseg, hseg = max(1, int(round((window - e.dur)/e.hop)) + 1), max(1, int(round(hop/e.hop)))
     if len(q) <= 1.5*wseg: starts = [0]; wseg = len(q)
