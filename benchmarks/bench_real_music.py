@@ -7,7 +7,8 @@ density and `--density 100`; audfprint analyses its queries at the density of th
 track, queries of 1, 2, 3, 5 and 10 s start at random offsets (enough per track for >= 100 queries
 per cell) and are degraded six ways (clean, MP3 32 kbit/s, real noise at 5 dB SNR, room reverb +
 300-3400 Hz band, speed +3 % by resampling, tempo -2 % by ffmpeg's `atempo`), written as files that
-both systems read.
+both systems read. Queries whose excerpt is mostly digital silence (a tracker module's silent
+tail) are left out of every system's score, and counted.
 Scored with the best guess taken: song top-1 and offset top-1 (|offset error| <= 0.5 s, the offset
 of a speed- or tempo-changed query being its true start in the original).
 
@@ -39,6 +40,7 @@ DEG_NAMES = dict(clean='clean', mp3='MP3 32 kbit/s', noise='real noise 5 dB SNR'
 MODULE_EXTS = ('.it', '.xm', '.mod', '.s3m')
 QUERY_VERSION = 'q2'   # bump when the query generation changes
 DECODE_VERSION = 'd2'  # bump when decoding changes
+OURS_VERSION = 'o3'    # bump when nafp's DB or calibration changes in a way the weights do not show
 
 def key(*parts)->str:
     "Short hash of JSON-able inputs, used in cache folder names."
@@ -216,7 +218,7 @@ def ours_db(db_files:list, val_files:list, work:Path, a):
     if a.checkpoint.startswith('pretrained-'):   # a package whose DBs do not carry their model finds it here
         from neural_audio_fp.pretrained import install_pretrained
         log_root = str(work/f'logs-{wh}'); install_pretrained(a.checkpoint[len('pretrained-'):], log_root)
-    d = work/f'ours-{key(wh, db_files, val_files, a.seed)}'
+    d = work/f'ours-{key(OURS_VERSION, wh, db_files, val_files, a.seed)}'
     def build(tmp):
         cmd = ['index', 'build', tmp/'db', '--source', linked(tmp/'source', db_files), '--checkpoint', a.checkpoint, '--log_root', log_root]
         if '--fpr' not in nafp_cli('index', 'build', '--help') and val_files: cmd += ['--val', linked(tmp/'val', val_files)]
@@ -285,6 +287,19 @@ def audf_match(dbfile:Path, files:list, a, density=None)->list:
     out = [res.get(f, dict(track=None, offset=None, count=0)) for f in files]
     write_json(cache, out)
     return out
+
+def sounding_share(f:str, sr:int, frame:float=.1, floor:float=1e-4)->float:
+    "Share of `f`'s 0.1 s frames above -80 dBFS RMS (digital silence is below)."
+    import soundfile as sf
+    x, fs = sf.read(f, dtype='float32', always_2d=True); x = x.mean(1); n = max(1, int(frame*fs))
+    fr = x[:len(x)//n*n].reshape(-1, n)
+    return float((np.sqrt((fr**2).mean(1)) > floor).mean()) if len(fr) else 0.
+
+def silent_queries(qs:list, sr:int, min_share:float=.5)->set:
+    "Indices of the queries whose excerpt (its clean version) is digital silence for more than half its length: no system can name it."
+    clean = {(q['track'], q['len'], q['offset']): q['file'] for q in qs if q['deg'] == 'clean'}
+    bad = {k for k, f in clean.items() if sounding_share(f, sr) < min_share}
+    return {i for i, q in enumerate(qs) if (q['track'], q['len'], q['offset']) in bad}
 
 # ---------------------------------------------------------------- scoring and report
 def song(name:str|None)->str|None:
@@ -394,11 +409,19 @@ def main():
             preds[name] = audf_match(f, [q['file'] for q in qs], a, dens)
             res['storage'][name] = dict(bytes=f.stat().st_size, bytes_per_hour=f.stat().st_size/db_hours)
 
-    rows = {s: score(qs, pr) for s, pr in preds.items()}
+    quiet = silent_queries(qs, a.sr)   # the same queries are left out for every system
+    if quiet: print(f'{len(quiet)} queries left out of every score: their excerpt is mostly digital silence (a track\'s silent tail)')
+    sq = [q for i, q in enumerate(qs) if i not in quiet]
+    rows = {s: score(sq, [p for i, p in enumerate(pr) if i not in quiet]) for s, pr in preds.items()}
+    res['n_scored'], res['n_silent'] = len(sq), len(quiet)
     tabs = {w: table(rows, w, a.lengths) for w in ('song', 'offset')}
     res['song_top1'], res['offset_top1'] = tabs['song'], tabs['offset']
     # false positives (tracks not in the DB) and acceptance of correct queries
     ours = rows['nafp ' + a.checkpoint]
+    fquiet = silent_queries(fqs, a.sr)   # a silent excerpt is rejected by anything: no test of the threshold
+    if fquiet: print(f'{len(fquiet)} not-in-DB excerpts left out: mostly digital silence')
+    keep = lambda xs: None if xs is None else [x for i, x in enumerate(xs) if i not in fquiet]
+    fqs, fp_ours, fp_audf = keep(fqs), keep(fp_ours), keep(fp_audf)
     fpr = dict(n=len(fqs), tracks=len(fp), nafp=float(np.mean([p['in_db'] is not False for p in fp_ours])),
                nafp_estimate=None if cal is None else cal['fpr'], calibrated=cal is not None)
     fpr['nafp_by'] = {f'{d} {L}s': float(np.mean([p['in_db'] is not False for q, p in zip(fqs, fp_ours) if q['deg'] == d and q['len'] == L]))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from .core import DataError, AudioError, get_logger, progress
 from .db import FingerprintDB
-from .identify import (Calibration, FEATURES, search_sound, align_scores, rank_tracks, match_evidence, fit_logistic,
+from .identify import (Calibration, FEATURES, STEADY, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic,
                                       threshold_for_fpr, save_calibration)
 
 log = get_logger('identify')
@@ -148,24 +148,29 @@ def excerpt_evidence(db:FingerprintDB, # database
                      k_probe:int=20, # rows retrieved per segment
                      exclude:int=None, # a track id: search as if the DB did not hold it
                      Q:np.ndarray=None, # fingerprints of `y`, when already made
+                     steady:float=STEADY, # share of each excerpt's steady part removed (as `identify` does)
                     )->dict:
     "{n_seg: (starts, best tracks, best offsets s, evidence (m, f), copy)} of `m` excerpts of `y`; `copy`: with `exclude`, another track holds the passage."
     from neural_audio_fp.audio import segment
     e = db.embedder
     Q, out = e(segment(y, sr=e.fs, dur=e.dur, hop=e.hop)) if Q is None else Q, {}
     if len(Q) == 0: return out
-    I3, sil = search_sound(db, Q, k_probe if exclude is None else 3*k_probe)   # silent segments are no evidence
-    I = I3 if exclude is None else _without(I3, db, exclude, k_probe)
-    cp = _copies(db, Q, I, I3[:, :k_probe]) if exclude is not None else np.zeros(len(Q), bool)
+    sil, kk = silent(e, Q), (k_probe if exclude is None else 3*k_probe)   # silent segments are no evidence
+    cp = np.zeros(len(Q), bool)
+    if exclude is not None:                                      # passages another track also holds
+        _, I3 = db.search(Q, kk); I3[sil] = -1
+        cp = _copies(db, Q, _without(I3, db, exclude, k_probe), I3[:, :k_probe])
     for L in n_segs:
         if len(Q) < L: continue
         cand = np.flatnonzero(np.convolve((~sil).astype(float), np.ones(L), 'valid') > 0)   # starts of excerpts with some sound
         if len(cand) == 0: continue
         js = np.sort(rng.choice(cand, min(per_len, len(cand)), replace=False))
+        Is, _, qs = search_sound(db, [Q[j:j+L] for j in js], kk, steady, [sil[j:j+L] for j in js])   # each excerpt as `identify` sees it
         rows = []
-        for j in js:
-            a = align_scores(db, Q[j:j+L], k_probe, I[j:j+L]); h = rank_tracks(db, *a, top_k=1)
-            rows.append((h[0]['track'], h[0]['offset'], match_evidence(I[j:j+L], *a, db=db, q=Q[j:j+L])) if h else (-1, 0., np.zeros(len(FEATURES))))
+        for j, I, q in zip(js, Is, qs):
+            if exclude is not None: I = _without(I, db, exclude, k_probe)
+            h, f = best_tracks(db, Q[j:j+L], q, I, k_probe, top_k=1)
+            rows.append((h[0]['track'], h[0]['offset'], f) if h else (-1, 0., np.zeros(len(FEATURES))))
         out[L] = (js, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
                   np.array([cp[j:j+L].any() for j in js]))
     return out
@@ -192,7 +197,7 @@ def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
     return out + [(False, None, *win(x)) for x in neg]
 
 # %% ../nbs/32b_calibrate.ipynb #ad35c833
-def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True)->dict:
+def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True, steady=STEADY)->dict:
     "{n_seg: (is_db, correct, half, evidence)} over every source x variant; `loo`: DB excerpts searched without their own track are negatives too."
     from neural_audio_fp.ambience import room_ir
     from neural_audio_fp.audio import segment
@@ -208,11 +213,11 @@ def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True)->d
             y = ys[i] if v == 'mp3' else degrade(x, v, rng, irs, noise)
             o = int(rng.integers(0, int(e.hop*e.fs)))          # excerpts start anywhere, not on the DB's segment grid
             Q = e(segment(y[o:], sr=e.fs, dur=e.dur, hop=e.hop))       # fingerprinted once, searched with and without its track
-            for L, (js, tr, off, f, _) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, Q=Q).items():
+            for L, (js, tr, off, f, _) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, Q=Q, steady=steady).items():
                 ok = (tr == k) if is_db else np.zeros(len(js), bool)     # the right track (a repeat of the excerpt elsewhere in it is right too)
                 acc[L].append((np.full(len(js), is_db), ok, np.full(len(js), halves[i]), f))
             if not (is_db and loo): continue
-            for L, (js, tr, off, f, dup) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, exclude=k, Q=Q).items():
+            for L, (js, tr, off, f, dup) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, exclude=k, Q=Q, steady=steady).items():
                 # dup: another copy of the passage is in the DB (a remaster, a reused theme): not a negative
                 dups[0] += int(dup.sum()); n = int((~dup).sum())
                 acc[L].append((np.zeros(n, bool), np.zeros(n, bool), np.full(n, halves[i]), f[~dup]))
@@ -234,14 +239,15 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
               spec_q:float=.005, # answers less offset-specific than this share of correct ones are rejected (3+ segments)
               k_probe:int=20, # rows retrieved per segment
               loo:bool=True, # DB excerpts searched as if their track were not in the DB are negatives too
+              steady:float=STEADY, # share of a query's steady part removed (`identify.remove_steady`), stored with the calibration
               seed:int=0, save:bool=True, # store the result as the DB's calibration
              )->Calibration:
     "Fit the accept/reject confidence per query length on the DB's own tracks vs music not in it; rates checked on held-out tracks."
     rng = np.random.default_rng(seed)
     src = _sources(db, n_db, in_audio, n_neg, val, dur, rng, db.embedder.fs)
     if not any(s[0] for s in src): raise DataError(f"{db.path}: no DB track could be read for calibration (files moved?); pass `in_audio` or re-add the files")
-    ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo)
-    cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], n_pos=[], n_neg=[], version=db.version, spec_min=[])
+    ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo, steady)
+    cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], n_pos=[], n_neg=[], version=db.version, spec_min=[], steady=steady)
     for L in sorted(ev):
         is_db, ok, half, f = ev[L]; fit, chk = half == 0, half == 1
         w, b = fit_logistic(f[ok & fit], f[~is_db & fit])

@@ -17,8 +17,9 @@ from .dbguard import write_error
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'FEATURES', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence', 'silent', 'search_sound',
-           'Calibration', 'fit_logistic', 'threshold_for_fpr', 'save_calibration', 'load_calibration', 'identify']
+__all__ = ['log', 'FEATURES', 'STEADY', 'align_scores', 'plain_score', 'rank_tracks', 'offset_specificity', 'match_evidence',
+           'silent', 'remove_steady', 'search_sound', 'best_tracks', 'Calibration', 'fit_logistic', 'threshold_for_fpr',
+           'save_calibration', 'load_calibration', 'identify']
 
 # %% ../nbs/32_identify.ipynb #d96e2cf7
 def align_scores(db:FingerprintDB, # database (uses `vectors`, `rows`, `search`)
@@ -44,7 +45,16 @@ def align_scores(db:FingerprintDB, # database (uses `vectors`, `rows`, `search`)
     return start, track, (np.where(same, sims, 0).sum(1) / L).astype(np.float32)
 
 # %% ../nbs/32_identify.ipynb #7444a39f
-def rank_tracks(db:FingerprintDB, start:np.ndarray, track:np.ndarray, score:np.ndarray, top_k:int=5)->list:
+def plain_score(db:FingerprintDB, q:np.ndarray, start:int, track:int)->float:
+    "Mean over j of <q_j, v_(start+j)>, rows outside `track` counting 0: the similarity of one alignment."
+    L, n = len(q), len(db.rows); pos = start + np.arange(L); ok = (pos >= 0) & (pos < n)
+    ok[ok] = db.rows['track'][pos[ok]] == track
+    return float(np.einsum('ld,ld->l', np.asarray(db.vectors[pos[ok]]), np.asarray(q)[ok]).sum()/L)
+
+def rank_tracks(db:FingerprintDB, start:np.ndarray, track:np.ndarray, score:np.ndarray, # `align_scores` output
+                top_k:int=5, # tracks returned
+                q:np.ndarray=None, # the (L, d) query as fingerprinted: `score` is then its plain similarity (`plain_score`), not the ranking score
+               )->list:
     "Best alignment per track, best `top_k` tracks: [{'track','title','path','offset','score'}]."
     o = np.lexsort((start, -score))
     _, first = np.unique(track[o], return_index=True)
@@ -53,7 +63,8 @@ def rank_tracks(db:FingerprintDB, start:np.ndarray, track:np.ndarray, score:np.n
     for c in best:
         t = db.tracks[int(track[c])]
         out.append(dict(track=int(track[c]), title=t['title'], path=t['path'],
-                        offset=round(float((start[c] - t['row0']) * db.meta['hop']), 3), score=float(score[c])))
+                        offset=round(float((start[c] - t['row0']) * db.meta['hop']), 3),
+                        score=float(score[c]) if q is None else plain_score(db, q, int(start[c]), int(track[c]))))
     return out
 
 # %% ../nbs/32_identify.ipynb #8f93d7d8
@@ -75,10 +86,11 @@ def offset_specificity(db:FingerprintDB, # database (uses `vectors`, `rows`)
 def match_evidence(I:np.ndarray, # (L, k) row ids of the query's per-segment search
                    start:np.ndarray, track:np.ndarray, score:np.ndarray, # `align_scores` output
                    db:FingerprintDB=None, q:np.ndarray=None, # the database and the (L, d) query, for `spec`
+                   rank:np.ndarray=None, # (C,) scores that choose the best alignment, when not `score` (the steady-free ones)
                   )->np.ndarray:
     "(5,) evidence for the best alignment (`FEATURES`): score, share of agreeing segments, margin over other tracks, z-score, offset specificity."
     if len(score) == 0: return np.zeros(len(FEATURES))
-    c = np.lexsort((start, -score))[0]
+    c = np.lexsort((start, -(score if rank is None else rank)))[0]
     s1, other = float(score[c]), score[track != track[c]]
     pos = start[c] + np.arange(len(I))
     agree = ((np.abs(I - pos[:, None]) <= 1) & (I >= 0)).any(1).mean()
@@ -96,10 +108,47 @@ def silent(e, # embedder (`db.embedder`)
     if not hasattr(e, '_silence'): e._silence = np.asarray(e(np.zeros((1, int(round(e.dur*e.fs))), np.float32)))[0]
     q = np.asarray(q); return (np.linalg.norm(q, axis=1) < 1e-3) | ((q @ e._silence) >= tol)
 
-def search_sound(db:FingerprintDB, q:np.ndarray, k:int)->tuple:
-    "(row ids (L, k) of `db.search`, with -1 for the silent segments; silent mask (L,)): the search `identify` and calibration share."
-    _, I = db.search(q, k); sil = silent(db.embedder, q); I[sil] = -1
-    return I, sil
+
+# %% ../nbs/32_identify.ipynb #3590659f
+STEADY = .5   # share of a query's steady part removed before searching (0: the original's plain sums)
+
+def remove_steady(q:np.ndarray, # (L, d) query fingerprints, in time order
+                  sil:np.ndarray=None, # (L,) silent segments (left as they are, and out of the mean)
+                  share:float=STEADY, # how much of the local mean is removed
+                  half:int=10, # the mean runs over this many segments either side
+                 )->np.ndarray:
+    "(L, d) `q` less `share` of each sounding segment's local mean, where at least 2 sounding segments make that mean."
+    q = np.asarray(q, np.float32); L = len(q)
+    m = np.ones(L, np.float32) if sil is None else (~np.asarray(sil, bool)).astype(np.float32)
+    c = np.concatenate([np.zeros((1, q.shape[1]), np.float32), np.cumsum(q*m[:, None], 0)]); n = np.r_[0., np.cumsum(m)]
+    j = np.arange(L); lo, hi = np.clip(j - half, 0, L), np.clip(j + half + 1, 0, L)
+    mu = (c[hi] - c[lo])/np.maximum(n[hi] - n[lo], 1)[:, None]
+    return np.where(((n[hi] - n[lo] >= 2) & (m > 0))[:, None], q - share*mu, q).astype(np.float32)
+
+def search_sound(db:FingerprintDB, # database
+                 q:np.ndarray|list, # (L, d) query fingerprints, or a list of queries searched in one backend call
+                 k:int, # rows per segment
+                 steady:float=None, # share of each query's steady part removed before the search (`remove_steady`; default `STEADY`)
+                 sil:np.ndarray|list=None, # silent mask(s), when already known
+                )->tuple:
+    "(row ids (L, k) with -1 for silent segments, silent mask (L,), the query searched (L, d)): the search `identify` and calibration share; lists for a list."
+    if not isinstance(q, list): I, s, qs = search_sound(db, [q], k, steady, None if sil is None else [sil]); return I[0], s[0], qs[0]
+    steady = STEADY if steady is None else steady
+    sil = [silent(db.embedder, x) for x in q] if sil is None else list(sil)
+    qs = [remove_steady(x, m, steady) for x, m in zip(q, sil)]
+    if not qs: return [], [], []
+    _, I = db.search(np.concatenate(qs), k); I[np.concatenate(sil)] = -1
+    return np.split(I, np.cumsum([len(x) for x in qs])[:-1]), sil, qs
+
+def best_tracks(db:FingerprintDB, # database
+                q:np.ndarray, # (L, d) query as fingerprinted
+                qs:np.ndarray, # the same, as searched (`search_sound`)
+                I:np.ndarray, # (L, k) its search results
+                k_probe:int=20, top_k:int=5, # rows per segment; tracks returned
+               )->tuple:
+    "(`rank_tracks` list, `match_evidence`): steady-free scores rank the candidates; plain ones give the reported score and the evidence."
+    a, plain = align_scores(db, qs, k_probe, I), align_scores(db, q, k_probe, I)[2]     # the same candidates, scored both ways
+    return rank_tracks(db, *a, top_k=top_k, q=q), match_evidence(I, *a[:2], plain, db=db, q=q, rank=a[2])
 
 # %% ../nbs/32_identify.ipynb #11dff9c3
 @dataclass
@@ -117,6 +166,7 @@ class Calibration:
     n_neg:list=None # excerpts of music not in the DB, per length
     version:str=None # DB version calibrated
     spec_min:list=None # offset specificity below which an answer is rejected whatever its confidence, per length (None: no such rule)
+    steady:float=0. # share of the query's steady part removed when the evidence was made (`remove_steady`; files without it: 0)
     def _k(self, n_seg:int)->int: return max(0, int(np.searchsorted(self.n_seg, n_seg, 'right')) - 1)
     def confidence(self, f:np.ndarray, n_seg:int)->np.ndarray:
         "f: (..., n features) evidence of queries of `n_seg` segments -> (...) confidence in [0, 1]"
@@ -173,7 +223,7 @@ def _check_calibration(cal:Calibration):
     if k == 0 or np.asarray(cal.w, float).shape != (k, len(FEATURES)) or any(np.shape(np.asarray(v, float)) != (k,) for v in (cal.n_seg, cal.b, cal.threshold)) \
             or (cal.spec_min is not None and np.shape(np.asarray(cal.spec_min, float)) != (k,)):
         raise ValueError('shapes')
-    float(cal.target_fpr)
+    float(cal.target_fpr); float(cal.steady)
 
 def load_calibration(db:FingerprintDB)->Calibration|None:
     "The DB's calibration, or None (with a warning) when it has none, or one of another model, an older format or a damaged one."
@@ -191,9 +241,9 @@ def load_calibration(db:FingerprintDB)->Calibration|None:
     return cal
 
 # %% ../nbs/32_identify.ipynb #b0e64089
-def _clip(db, q, I, cal, top_k, k_probe)->dict:
-    a = align_scores(db, q, k_probe, I)
-    hits, f = rank_tracks(db, *a, top_k=top_k), match_evidence(I, *a, db=db, q=q)
+def _clip(db, q, qs, I, cal, top_k, k_probe)->dict:
+    "The best tracks for query `q` (as fingerprinted), searched as `qs` (steady part removed) with results `I`, and the decision."
+    hits, f = best_tracks(db, q, qs, I, k_probe, top_k)
     conf = float(cal.confidence(f, len(q))) if cal else None
     best = hits[0] if hits else dict(track=None, title=None, path=None, offset=None, score=0.)
     return dict(best, confidence=conf, in_db=None if cal is None else bool(cal.accept(conf, len(q), f)),
@@ -232,6 +282,7 @@ def identify(db:FingerprintDB, # database to search
              calibration:Calibration|None|str='auto', # 'auto': the DB's stored calibration
              name:str=None, # name of the query in the result and in errors (default: the path, or '<array>')
              speeds:tuple=(1.,), # also search the recording stretched by these factors (e.g. .96-1.04 for sped-up copies); the best is kept
+             steady:float=None, # share of the query's steady part removed (`remove_steady`); default: the calibration's, else `STEADY`
             )->dict:
     "Identify a recording: {'query','duration','time','matches': [{'start','end','track','title','path','offset','score','confidence','in_db','alternatives'}]}."
     from neural_audio_fp.audio import load_audio, segment
@@ -242,10 +293,11 @@ def identify(db:FingerprintDB, # database to search
     else:
         if isinstance(query, (str, Path)): name, x = name or str(query), load_audio(query, sr=e.fs)
         else: name, x = name or '<array>', np.asarray(query, np.float32)
-        if tuple(speeds) != (1.,): return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name)
+        if tuple(speeds) != (1.,): return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name, steady=steady)
         q, secs = e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs
     if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
-    I, sil = search_sound(db, q, k_probe)                               # silence matches every silence: no evidence
+    if steady is None: steady = cal.steady if cal else STEADY           # the evidence the calibration was fitted on
+    I, sil, qs = search_sound(db, q, k_probe, steady)                   # silence matches every silence: no evidence
     if sil.all(): return dict(query=name, duration=secs, time=time.perf_counter() - t0, matches=[])
     wseg, hseg = max(1, int(round((window - e.dur)/e.hop)) + 1), max(1, int(round(hop/e.hop)))
     if len(q) <= 1.5*wseg: starts = [0]; wseg = len(q)
@@ -253,7 +305,7 @@ def identify(db:FingerprintDB, # database to search
     spans = []
     for s in starts:
         w = min(wseg, len(q) - s)
-        r = _clip(db, q[s:s+w], I[s:s+w], cal, top_k, k_probe)
+        r = _clip(db, q[s:s+w], qs[s:s+w], I[s:s+w], cal, top_k, k_probe)
         spans.append(dict(start=round(s*e.hop, 3), end=round((s + w - 1)*e.hop + e.dur, 3), **r))
     if len(starts) > 1:
         spans = _merge([s for s in spans if s['in_db'] is not False and s['track'] is not None], e.hop + 1e-6)
