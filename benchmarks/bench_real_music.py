@@ -40,7 +40,7 @@ DEG_NAMES = dict(clean='clean', mp3='MP3 32 kbit/s', noise='real noise 5 dB SNR'
 MODULE_EXTS = ('.it', '.xm', '.mod', '.s3m')
 QUERY_VERSION = 'q2'   # bump when the query generation changes
 DECODE_VERSION = 'd2'  # bump when decoding changes
-OURS_VERSION = 'o3'    # bump when nafp's DB or calibration changes in a way the weights do not show
+OURS_VERSION = 'o4'    # bump when nafp's DB or calibration changes in a way the weights do not show
 
 def key(*parts)->str:
     "Short hash of JSON-able inputs, used in cache folder names."
@@ -245,7 +245,7 @@ def ours_identify(db, files:list, cache_dir:Path)->list:
 def ours_calibration(db)->dict|None:
     from neural_audio_fp.identify import load_calibration
     c = load_calibration(db)
-    return None if c is None else dict(fpr=c.fpr, tpr=c.tpr, threshold=c.threshold, n_pos=c.n_pos, n_neg=c.n_neg)
+    return None if c is None else dict(fpr=c.fpr, fpr_range=c.fpr_range, tpr=c.tpr, threshold=c.threshold, n_pos=c.n_pos, n_neg=c.n_neg)
 
 # ---------------------------------------------------------------- audfprint
 MATCH = re.compile(r'^Matched (.+?) [-\d.]+ sec \d+ raw hashes as (.+?) at\s+(-?[\d.]+) s with\s+(\d+) of\s+(\d+) common')
@@ -446,7 +446,7 @@ def main():
     print(f"\n{md_table(tabs['song'], a.lengths, 'Song top-1, best guess')}\n\n{md_table(tabs['offset'], a.lengths, 'Offset top-1 (|error| <= 0.5 s), best guess')}\n")
     for s, st in res['storage'].items():
         print(f"storage {s}: {st['bytes_per_hour']/2**20:.2f} MiB per hour of audio" + (f" (d={st['d']}, {st['fingerprints_per_s']:.1f} fingerprints/s)" if 'd' in st else ''))
-    est = 'no calibration in the DB: every query is reported as a match' if cal is None else f"calibration's estimate {_pct(cal['fpr'])} % (threshold {_num(cal['threshold'])}, {cal['n_pos']}/{cal['n_neg']} excerpts)"
+    est = 'no calibration in the DB: every query is reported as a match' if cal is None else f"calibration's estimate {_pct(cal['fpr'])} %" + (f" (range over redrawn tracks {' / '.join(f'{100*a:.1f}-{100*b:.1f}' for a, b in cal['fpr_range'])} %)" if cal.get('fpr_range') else '') + f" (threshold {_num(cal['threshold'])}, {cal['n_pos']}/{cal['n_neg']} excerpts)"
     print(f"\nFalse positives on {len(fqs)} excerpts (5/10 s, clean/MP3) of {len(fp)} tracks not in the DB: nafp {100*fpr['nafp']:.1f} % ({est})"
           + (f"; audfprint default {100*fpr['audfprint']:.1f} %" if 'audfprint' in fpr else ''))
     print('  nafp by kind: ' + ', '.join(f'{k} {100*v:.1f} %' for k, v in fpr['nafp_by'].items()))

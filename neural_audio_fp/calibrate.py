@@ -16,7 +16,8 @@ log = get_logger('identify')
 
 # %% auto #0
 __all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'cache_dir', 'negative_tracks', 'noise_clips', 'loop_clips',
-           'mp3_roundtrip', 'degrade', 'degrade_excerpt', 'excerpt_evidence', 'calibrate', 'calibration_report']
+           'mp3_roundtrip', 'degrade', 'degrade_excerpt', 'excerpt_evidence', 'track_range', 'calibrate',
+           'calibration_report']
 
 # %% ../nbs/32b_calibrate.ipynb #cef1d0bd
 NEG_SEED, NEG_PLAN = 7919, 200   # seed of the negatives (not a corpus seed); tracks planned (the first n are used)
@@ -198,7 +199,7 @@ def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
 
 # %% ../nbs/32b_calibrate.ipynb #ad35c833
 def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True, steady=STEADY)->dict:
-    "{n_seg: (is_db, correct, half, evidence)} over every source x variant; `loo`: DB excerpts searched without their own track are negatives too."
+    "{n_seg: (is_db, correct, half, evidence, source index)} over every source x variant; `loo`: DB excerpts searched without their own track are negatives too."
     from neural_audio_fp.ambience import room_ir
     from neural_audio_fp.audio import segment
     e = db.embedder; n_segs = [max(1, int(round((d - e.dur)/e.hop)) + 1) for d in durs]
@@ -215,14 +216,27 @@ def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True, st
             Q = e(segment(y[o:], sr=e.fs, dur=e.dur, hop=e.hop))       # fingerprinted once, searched with and without its track
             for L, (js, tr, off, f, _) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, Q=Q, steady=steady).items():
                 ok = (tr == k) if is_db else np.zeros(len(js), bool)     # the right track (a repeat of the excerpt elsewhere in it is right too)
-                acc[L].append((np.full(len(js), is_db), ok, np.full(len(js), halves[i]), f))
+                acc[L].append((np.full(len(js), is_db), ok, np.full(len(js), halves[i]), f, np.full(len(js), i)))
             if not (is_db and loo): continue
             for L, (js, tr, off, f, dup) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, exclude=k, Q=Q, steady=steady).items():
                 # dup: another copy of the passage is in the DB (a remaster, a reused theme): not a negative
                 dups[0] += int(dup.sum()); n = int((~dup).sum())
-                acc[L].append((np.zeros(n, bool), np.zeros(n, bool), np.full(n, halves[i]), f[~dup]))
+                acc[L].append((np.zeros(n, bool), np.zeros(n, bool), np.full(n, halves[i]), f[~dup], np.full(n, i)))
     if dups[0]: log.info(f"calibration: {dups[0]} excerpts still found their song with their own track left out (a copy in the DB); not used as negatives")
     return {L: tuple(np.concatenate(c) for c in zip(*v)) for L, v in acc.items() if v}
+
+# %% ../nbs/32b_calibrate.ipynb #4bb99369
+def track_range(hit:np.ndarray, # (n,) bool: excerpt accepted
+                src:np.ndarray, # (n,) the track (source) each excerpt came from
+                q:tuple=(.05, .95), # quantiles reported
+                n:int=2000, seed:int=0, # bootstrap draws
+               )->list:
+    "[low, high]: quantiles of the mean of `hit` over `n` draws of whole tracks with replacement."
+    if len(hit) == 0: return [0., 0.]
+    _, inv = np.unique(src, return_inverse=True)
+    hits, size = np.bincount(inv, np.asarray(hit, float)), np.bincount(inv).astype(float)
+    d = np.random.default_rng(seed).integers(0, len(size), (n, len(size)))
+    return [float(v) for v in np.quantile(hits[d].sum(1)/size[d].sum(1), q)]
 
 # %% ../nbs/32b_calibrate.ipynb #5e833b59
 def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
@@ -247,16 +261,16 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
     src = _sources(db, n_db, in_audio, n_neg, val, dur, rng, db.embedder.fs)
     if not any(s[0] for s in src): raise DataError(f"{db.path}: no DB track could be read for calibration (files moved?); pass `in_audio` or re-add the files")
     ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo, steady)
-    cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], n_pos=[], n_neg=[], version=db.version, spec_min=[], steady=steady)
+    cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], fpr_range=[], n_pos=[], n_neg=[], version=db.version, spec_min=[], steady=steady)
     for L in sorted(ev):
-        is_db, ok, half, f = ev[L]; fit, chk = half == 0, half == 1
+        is_db, ok, half, f, s = ev[L]; fit, chk = half == 0, half == 1
         w, b = fit_logistic(f[ok & fit], f[~is_db & fit])
         conf = 1/(1 + np.exp(-np.clip(f @ w + b, -30, 30)))
         sm = float(np.quantile(f[ok & fit, FEATURES.index('spec')], spec_q)) if L >= 3 else 0.   # stationary sound matches at every offset
         conf = np.where(f[:, FEATURES.index('spec')] >= sm, conf, -1.)                          # below it: rejected whatever the confidence
         t = threshold_for_fpr(conf[~is_db & fit], fpr*safety)
         for k, v in dict(n_seg=L, w=w.tolist(), b=b, threshold=t, fpr=float((conf[~is_db & chk] >= t).mean()), tpr=float((conf[ok & chk] >= t).mean()),
-                         fpr_fit=float((conf[~is_db & fit] >= t).mean()), n_pos=int(ok.sum()), n_neg=int((~is_db).sum()), spec_min=sm).items(): getattr(cal, k).append(v)
+                         fpr_fit=float((conf[~is_db & fit] >= t).mean()), fpr_range=track_range(conf[~is_db & chk] >= t, s[~is_db & chk]), n_pos=int(ok.sum()), n_neg=int((~is_db).sum()), spec_min=sm).items(): getattr(cal, k).append(v)
     if save: save_calibration(db, cal)
     log.debug(calibration_report(cal, db.embedder.dur, db.embedder.hop))   # the commands print it
     return cal
@@ -264,8 +278,10 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
 # %% ../nbs/32b_calibrate.ipynb #8db6630f
 def calibration_report(cal:Calibration, dur:float=1., hop:float=.5)->str:
     "A table of the calibration: per query length, threshold, false-positive rate (fit / check) and accepted correct answers."
-    rows = [f"calibration for a false-positive rate of {100*cal.target_fpr:g}% (checked on tracks not used to fit):",
-            f"  {'query':>6}  {'threshold':>9}  {'FPR fit':>7}  {'FPR check':>9}  {'accepted correct':>16}  {'excerpts (correct/not in DB)':>28}"]
+    rows = [f"calibration for a false-positive rate of {100*cal.target_fpr:g}% (checked on tracks not used to fit; range: 5-95 % over redrawn tracks):",
+            f"  {'query':>6}  {'threshold':>9}  {'FPR fit':>7}  {'FPR check':>9}  {'range':>11}  {'accepted correct':>16}  {'excerpts (correct/not in DB)':>28}"]
     for i, L in enumerate(cal.n_seg):
-        rows.append(f"  {(L - 1)*hop + dur:5.1f}s  {cal.threshold[i]:9.3f}  {100*cal.fpr_fit[i]:6.1f}%  {100*cal.fpr[i]:8.1f}%  {100*cal.tpr[i]:15.1f}%  {cal.n_pos[i]:>15}/{cal.n_neg[i]}")
+        r = cal.fpr_range[i] if cal.fpr_range else None
+        rng = f"{100*r[0]:.1f}-{100*r[1]:.1f}%" if r else '-'
+        rows.append(f"  {(L - 1)*hop + dur:5.1f}s  {cal.threshold[i]:9.3f}  {100*cal.fpr_fit[i]:6.1f}%  {100*cal.fpr[i]:8.1f}%  {rng:>11}  {100*cal.tpr[i]:15.1f}%  {cal.n_pos[i]:>15}/{cal.n_neg[i]}")
     return "\n".join(rows)

@@ -162,6 +162,7 @@ class Calibration:
     fpr:list=None # false-positive rate on calibration excerpts not used in fitting, per length
     tpr:list=None # share of correct answers accepted on those excerpts, per length
     fpr_fit:list=None # false-positive rate on the fitting excerpts, per length
+    fpr_range:list=None # [5 %, 95 %] range of `fpr` when the checking tracks are drawn again (excerpts of one track are not independent), per length
     n_pos:list=None # correct answers among the calibration excerpts, per length
     n_neg:list=None # excerpts of music not in the DB, per length
     version:str=None # DB version calibrated
