@@ -117,7 +117,12 @@ def open(self:MilvusBackend, folder:Path, spec:dict):
     "A searcher over the version's collection."
     uri, coll = (str(folder/'milvus.db') if self.uri is None else self.uri), spec['collection_name']
     if self.uri is None and not (folder/'milvus.db').is_file(): raise DataError(f"{folder}/milvus.db is missing; the database is corrupt, rebuild it")
-    c = _client(uri, self.token)
+    try: c = _client(uri, self.token)
+    except DataError:
+        if self.uri is not None: raise
+        # Milvus Lite serves a file to one process at a time: another reader (or writer) has it
+        log.info(f"{uri}: in use by another process; searching this version's own vectors exactly instead")
+        return _exact_searcher(folder)
     try:
         if not (self._owned(c, coll) if self.uri is not None else c.has_collection(coll)):
             raise DataError(f"{uri}: no collection {coll!r} for {folder}; the Milvus data were dropped, rebuild the DB")
@@ -135,6 +140,14 @@ def drop(self:MilvusBackend, folder:Path, spec:dict):
     try:
         if self._owned(c, old.collection_name, write=True): c.drop_collection(old.collection_name)
     finally: c.close()
+
+def _exact_searcher(folder:Path):
+    "Exact inner-product search over the version's own `vectors.f32` (the rows its Milvus Lite file holds)."
+    import faiss
+    from neural_audio_fp.dbparts import _FaissSearcher
+    d = int(json.loads((Path(folder)/'meta.json').read_text())['d'])
+    idx = faiss.IndexFlatIP(d); idx.add(np.fromfile(Path(folder)/'vectors.f32', np.float32).reshape(-1, d))
+    return _FaissSearcher(idx)
 
 class _MilvusSearcher:
     def __init__(self, client, coll): self.c, self.coll = client, coll

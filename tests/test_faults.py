@@ -508,6 +508,21 @@ def test_meta_json_names_no_server(tmp_path):
     assert seen == [], seen                                                # nothing connected to the address in meta.json
     FIGURES['servers named by a DB folder contacted'] = len(seen)
 
+def test_milvus_lite_concurrent_identify(tmp_path):
+    "Three `nafp identify` at once on one Milvus Lite DB (a Lite file serves one process at a time): all answer, and rightly."
+    pytest.importorskip('pymilvus')
+    rng = np.random.default_rng(3)
+    src = tmp_path/'src'; src.mkdir()
+    for i in range(3): sf.write(src/f'{i}.wav', (.3 * rng.standard_normal(8000 * 4)).astype(np.float32), 8000)
+    nafp('index', 'build', tmp_path/'db', '--source', src, '--checkpoint', 'random:0', '--n_calib', '0', '--backend', 'milvus')
+    procs = [subprocess.Popen([NAFP, 'identify', '--db', str(tmp_path/'db'), str(src/f'{i}.wav'), '--json'], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=ENV) for i in range(3)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for i, (p, (out, err)) in enumerate(zip(procs, outs)):
+        assert p.returncode == 0 and 'Traceback' not in err, err
+        assert json.loads(out)[0]['matches'][0]['path'].endswith(f'{i}.wav'), out
+    FIGURES['concurrent operations'] = FIGURES.get('concurrent operations', 0) + 3
+
 def _db_state(db:Path)->dict:
     "{sha1: fingerprint bytes} of the live version of DB folder `db`."
     from neural_audio_fp.db import FingerprintDB
