@@ -23,8 +23,10 @@ reqs = lambda key: shlex.split(cfg.get(key, ''))
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 min_python = cfg['min_python']
 cpu, gpu, milvus, dev = reqs('cpu_requirements'), reqs('gpu_requirements'), reqs('milvus_requirements'), reqs('dev_requirements')
+# `milvus-server`: a standalone Milvus server (the `milvus` package embeds one) for testing the server mode on one machine
+server = reqs('milvus_server_requirements')
 # `dev` is everything a contributor needs on a CPU machine: the CPU builds, Milvus Lite and the nbdev stack
-extras = dict(cpu=cpu, gpu=gpu, milvus=milvus, dev=cpu+milvus+dev)
+extras = {'cpu': cpu, 'gpu': gpu, 'milvus': milvus, 'milvus-server': milvus+server, 'dev': cpu+milvus+dev}
 project_urls = {}
 if cfg.get('doc_host'): project_urls["Documentation"] = cfg['doc_host'] + cfg.get('doc_baseurl', '')
 

@@ -11,8 +11,9 @@ root = Path(__file__).resolve().parents[1]
 cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(root/'settings.ini', encoding='utf-8')
 d = cfg['DEFAULT']
 reqs = lambda k: shlex.split(d.get(k, ''))
-extras = dict(cpu=reqs('cpu_requirements'), gpu=reqs('gpu_requirements'), milvus=reqs('milvus_requirements'),
-              dev=reqs('cpu_requirements')+reqs('milvus_requirements')+reqs('dev_requirements'))  # as setup.py
+extras = {'cpu': reqs('cpu_requirements'), 'gpu': reqs('gpu_requirements'), 'milvus': reqs('milvus_requirements'),
+          'milvus-server': reqs('milvus_requirements')+reqs('milvus_server_requirements'),
+          'dev': reqs('cpu_requirements')+reqs('milvus_requirements')+reqs('dev_requirements')}  # as setup.py
 failed = []
 for name, extra in extras.items():
     with tempfile.TemporaryDirectory() as tmp:

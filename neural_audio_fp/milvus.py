@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_milvus.ipynb #46beeca3
 from __future__ import annotations
-import os, warnings
+import os, re, warnings, contextlib
 from pathlib import Path
 import numpy as np
 from .core import ConfigError, DataError, get_logger
@@ -12,7 +12,7 @@ from .core import ConfigError, DataError, get_logger
 log = get_logger('milvus')
 
 # %% auto #0
-__all__ = ['log', 'MilvusBackend']
+__all__ = ['log', 'TIMEOUT', 'MilvusBackend']
 
 # %% ../nbs/31_milvus.ipynb #9ab20027
 def _client(uri:str, token:str=''):
@@ -21,6 +21,18 @@ def _client(uri:str, token:str=''):
         from pymilvus import MilvusClient
         try: return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
         except Exception as e: raise DataError(f"{uri}: cannot connect to Milvus ({str(e).splitlines()[0][:160]}); check the address and that the server runs") from None
+
+TIMEOUT = 120.   # seconds a Milvus call may retry before the command gives up
+
+@contextlib.contextmanager
+def _failed(uri:str):
+    "Turn a Milvus or gRPC failure inside the block into one `DataError` line naming the server."
+    try: yield
+    except (DataError, ConfigError, KeyboardInterrupt): raise
+    except Exception as e:
+        if not type(e).__module__.split('.')[0] in ('pymilvus', 'grpc', 'milvus_lite'): raise
+        msg = re.sub(r'\s+', ' ', str(getattr(e, 'message', '') or e))[:200]
+        raise DataError(f"{uri}: Milvus failed ({msg}); check that the server runs, then run the command again") from None
 
 class MilvusBackend:
     "Nearest-row search in a Milvus collection (Milvus Lite file in the version, or a server `uri`)."
@@ -99,16 +111,17 @@ def write(self:MilvusBackend, vectors:np.ndarray, folder:Path, version:str)->dic
     uri, coll = self._where(folder, version)
     c = _client(uri, self.token)
     try:
-        if self.uri is not None and self._owned(c, coll, write=True): c.drop_collection(coll)   # our leftover of an interrupted write
-        desc = json.dumps(dict(nafp_owner=self.owner, home=self.home))
-        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False, description=desc)
-        s.add_field('id', DataType.INT64, is_primary=True)
-        s.add_field('vector', DataType.FLOAT_VECTOR, dim=int(vectors.shape[1]))
-        ip = c.prepare_index_params(); ip.add_index(field_name='vector', index_type=self.index_type, metric_type='IP')
-        c.create_collection(coll, schema=s, index_params=ip, consistency_level='Strong')
-        for i in range(0, len(vectors), self.batch):
-            v = np.asarray(vectors[i:i+self.batch], np.float32)
-            c.insert(coll, [{'id': i + j, 'vector': r} for j, r in enumerate(v)])
+        with _failed(uri):
+            if self.uri is not None and self._owned(c, coll, write=True): c.drop_collection(coll)   # our leftover of an interrupted write
+            desc = json.dumps(dict(nafp_owner=self.owner, home=self.home))
+            s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False, description=desc)
+            s.add_field('id', DataType.INT64, is_primary=True)
+            s.add_field('vector', DataType.FLOAT_VECTOR, dim=int(vectors.shape[1]))
+            ip = c.prepare_index_params(); ip.add_index(field_name='vector', index_type=self.index_type, metric_type='IP')
+            c.create_collection(coll, schema=s, index_params=ip, consistency_level='Strong', timeout=TIMEOUT)
+            for i in range(0, len(vectors), self.batch):
+                v = np.asarray(vectors[i:i+self.batch], np.float32)
+                c.insert(coll, [{'id': i + j, 'vector': r} for j, r in enumerate(v)], timeout=TIMEOUT)
     finally: c.close()
     return dict(self.spec(), collection_name=coll)
 
@@ -124,10 +137,11 @@ def open(self:MilvusBackend, folder:Path, spec:dict):
         log.info(f"{uri}: in use by another process; searching this version's own vectors exactly instead")
         return _exact_searcher(folder)
     try:
-        if not (self._owned(c, coll) if self.uri is not None else c.has_collection(coll)):
-            raise DataError(f"{uri}: no collection {coll!r} for {folder}; the Milvus data were dropped, rebuild the DB")
+        with _failed(uri):
+            if not (self._owned(c, coll) if self.uri is not None else c.has_collection(coll)):
+                raise DataError(f"{uri}: no collection {coll!r} for {folder}; the Milvus data were dropped, rebuild the DB")
     except BaseException: c.close(); raise
-    return _MilvusSearcher(c, coll)
+    return _MilvusSearcher(c, coll, uri)
 
 @patch
 def drop(self:MilvusBackend, folder:Path, spec:dict):
@@ -138,7 +152,8 @@ def drop(self:MilvusBackend, folder:Path, spec:dict):
     if old.owner != self.owner: raise DataError(f"collection {old.collection_name!r}: recorded for another owner; not dropped")
     c = _client(self.uri, self.token)
     try:
-        if self._owned(c, old.collection_name, write=True): c.drop_collection(old.collection_name)
+        with _failed(self.uri):
+            if self._owned(c, old.collection_name, write=True): c.drop_collection(old.collection_name)
     finally: c.close()
 
 def _exact_searcher(folder:Path):
@@ -150,12 +165,13 @@ def _exact_searcher(folder:Path):
     return _FaissSearcher(idx)
 
 class _MilvusSearcher:
-    def __init__(self, client, coll): self.c, self.coll = client, coll
+    def __init__(self, client, coll, uri:str='Milvus'): self.c, self.coll, self.uri = client, coll, uri
     def search(self, q:np.ndarray, k:int, batch:int=1000)->tuple:
         "q: (n, d) -> (scores (n, k), row ids (n, k)), -1 / -inf where fewer hits"
         D, I = np.full((len(q), k), -np.inf, np.float32), np.full((len(q), k), -1, np.int64)
         for s in range(0, len(q), batch):
-            res = self.c.search(self.coll, data=np.asarray(q[s:s+batch], np.float32), limit=k, search_params={'metric_type': 'IP'})
+            with _failed(self.uri):
+                res = self.c.search(self.coll, data=np.asarray(q[s:s+batch], np.float32), limit=k, search_params={'metric_type': 'IP'}, timeout=TIMEOUT)
             for i, hits in enumerate(res):
                 for j, h in enumerate(hits): I[s+i, j], D[s+i, j] = h['id'], h['distance']
         return D, I
