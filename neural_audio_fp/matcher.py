@@ -75,7 +75,7 @@ def aligned_sims(q:np.ndarray, # (B, L, d) query fingerprints
                  store:RowStore, # stored fingerprints
                  tracks:np.ndarray=None, # (N,) track id of every row (None: one track)
                 )->tuple:
-    "(sims, inside), each (B, C, L): <q_bj, v_(start+j)>, and whether row start+j exists and lies in the candidate's track."
+    "(sims, inside), each (B, C, L): `<q_bj, v_(start+j)>`, and whether row start+j exists and lies in the candidate's track."
     N, L = len(store), q.shape[1]
     pos = np.asarray(start)[..., None] + np.arange(L)                     # (B, C, L) stored row aligned to segment j
     inside = (pos >= 0) & (pos < N) & (np.asarray(track)[..., None] >= 0)
