@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from .core import get_logger
 from .db import FingerprintDB
 from .audio import wav_bytes
+from .matcher import RowStore, aligned_sims
 
 log = get_logger('hitwidget')
 
@@ -23,13 +24,11 @@ def alignment_curves(db:FingerprintDB, # database the hits come from
                      hits:list, # hits with 'track' and 'offset' (`identify`'s best + alternatives)
                     )->np.ndarray:
     "(n_hits, L) similarity of query segment j to the row each hit aligns it with (NaN outside the track)."
-    hop, out = db.meta['hop'], np.full((len(hits), len(q)), np.nan, np.float32)
-    for h, hit in enumerate(hits):
-        t = db.tracks[hit['track']]
-        rel = int(round(hit['offset']/hop)) + np.arange(len(q))
-        ok = (rel >= 0) & (rel < t['n_rows'])
-        out[h, ok] = np.einsum('ld,ld->l', q[ok], np.asarray(db.vectors[t['row0'] + rel[ok]]))
-    return out
+    if not hits: return np.zeros((0, len(q)), np.float32)
+    track = np.array([[h['track'] for h in hits]])
+    start = np.array([[db.tracks[h['track']]['row0'] + int(round(h['offset']/db.meta['hop'])) for h in hits]])
+    sims, inside = aligned_sims(np.asarray(q, np.float32)[None], start, track, RowStore(db.vectors), db.rows['track'])
+    return np.where(inside, sims, np.nan)[0].astype(np.float32)
 
 # %% ../nbs/33_hitwidget.ipynb #f3d0b8ce
 def _spectrogram(x:np.ndarray, sr:int, title:str)->go.Figure:

@@ -13,36 +13,29 @@ from .core import NafpError, ConfigError, AudioError, DataError, get_logger, pro
 from .db import FingerprintDB
 from .dbparts import embed_file
 from .dbguard import write_error
+from .matcher import SequenceMatcher, RowStore
 
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'FEATURES', 'STEADY', 'align_scores', 'plain_score', 'rank_tracks', 'offset_specificity', 'match_evidence',
-           'silent', 'remove_steady', 'search_sound', 'best_tracks', 'Calibration', 'fit_logistic', 'threshold_for_fpr',
-           'save_calibration', 'load_calibration', 'identify']
+__all__ = ['log', 'FEATURES', 'STEADY', 'db_matcher', 'align_scores', 'plain_score', 'rank_tracks', 'offset_specificity',
+           'match_evidence', 'silent', 'remove_steady', 'search_sound', 'best_tracks', 'Calibration', 'fit_logistic',
+           'threshold_for_fpr', 'save_calibration', 'load_calibration', 'identify']
 
 # %% ../nbs/32_identify.ipynb #d96e2cf7
+def db_matcher(db:FingerprintDB, # database (uses `search`, `vectors`, `rows`)
+               k_probe:int=20, # rows retrieved per query segment
+              )->SequenceMatcher:
+    "The sequence matcher over `db`: its backend's search, its float vectors, alignments within each track (`boundary='zero'`)."
+    return SequenceMatcher(db, RowStore(db.vectors), k_probe, boundary='zero', tracks=db.rows['track'])
+
 def align_scores(db:FingerprintDB, # database (uses `vectors`, `rows`, `search`)
                  q:np.ndarray, # (L, d) query fingerprints, in time order
                  k_probe:int=20, # rows retrieved per query segment
                  I:np.ndarray=None, # (L, k) search results of `q`, when already known
                 )->tuple:
     "Candidate start rows `(C,)`, their tracks `(C,)` and scores `(C,)`: mean over j of <q_j, v_(start+j)> within the track."
-    L, n = len(q), len(db.rows)
-    if n == 0 or L == 0: return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    if I is None: _, I = db.search(q, k_probe)
-    j = np.broadcast_to(np.arange(L)[:, None], I.shape)
-    ok = I >= 0
-    if not ok.any(): return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    tr = db.rows['track'][I[ok]]
-    pairs = np.unique(np.stack([I[ok] - j[ok], tr], 1), axis=0)       # (C, 2): start row, track
-    start, track = pairs[:, 0], pairs[:, 1]
-    pos = start[:, None] + np.arange(L)[None]                          # (C, L) DB rows aligned to the query
-    inb = (pos >= 0) & (pos < n)
-    pc = np.clip(pos, 0, n - 1)
-    same = inb & (db.rows['track'][pc] == track[:, None])
-    sims = np.einsum('cld,ld->cl', np.asarray(db.vectors[pc.ravel()]).reshape(len(start), L, -1), q)
-    return start, track, (np.where(same, sims, 0).sum(1) / L).astype(np.float32)
+    return db_matcher(db, k_probe).candidates(q, I)
 
 # %% ../nbs/32_identify.ipynb #7444a39f
 def plain_score(db:FingerprintDB, q:np.ndarray, start:int, track:int)->float:
