@@ -243,11 +243,13 @@ def _clip(db, q, qs, I, cal, top_k, k_probe)->dict:
     return dict(best, confidence=conf, in_db=None if cal is None else bool(cal.accept(conf, len(q), f)),
                 evidence=dict(zip(FEATURES, np.round(f, 4).tolist())), alternatives=hits[1:])
 
-def _merge(spans:list, tol:float)->list:
+def _merge(spans:list, tol:float, gap:float=2.)->list:
+    "Consecutive windows of one track joined: overlapping ones (a loop may align elsewhere in the track), or up to `gap` s apart with the same alignment."
     out = []
     for s in spans:
         p = out[-1] if out else None
-        if p and p['track'] == s['track'] and s['start'] <= p['end'] and abs((s['offset'] - s['start']) - (p['offset'] - p['start'])) <= tol:
+        if p and p['track'] == s['track'] and (s['start'] < p['end'] or
+                                               s['start'] <= p['end'] + gap and abs((s['offset'] - s['start']) - (p['offset'] - p['start'])) <= tol):
             p['end'] = s['end']; p['score'] = max(p['score'], s['score'])
             if s['confidence'] is not None: p['confidence'] = max(p['confidence'], s['confidence'])
         else: out.append(dict(s))
