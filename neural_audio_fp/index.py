@@ -14,13 +14,16 @@ from .core import NafpError, ConfigError, DataError, get_logger, faiss_gpu_count
 log = get_logger('index')
 
 # %% auto #0
-__all__ = ['log', 'INDEX_TYPES', 'Metric', 'ORIGINAL_PARAMS', 'make_index', 'want_gpu', 'is_gpu_index', 'to_gpu', 'set_nprobe',
-           'train_index', 'add_chunked', 'build_index', 'save_index', 'load_index', 'index_bytes']
+__all__ = ['log', 'INDEX_TYPES', 'Metric', 'HNSW_EF_SEARCH', 'ORIGINAL_PARAMS', 'make_index', 'want_gpu', 'is_gpu_index',
+           'to_gpu', 'set_nprobe', 'set_ef_search', 'train_index', 'add_chunked', 'build_index', 'save_index',
+           'load_index', 'index_bytes']
 
 # %% ../nbs/21_faiss_index.ipynb #ada3b9b4
 INDEX_TYPES = ('l2', 'ivf', 'ivfpq', 'ivfpq-rr', 'hnsw')
 Metric = Literal['l2', 'ip']
 _METRICS = {'l2': faiss.METRIC_L2, 'ip': faiss.METRIC_INNER_PRODUCT}
+
+HNSW_EF_SEARCH = 128   # HNSW search beam (Faiss' default 16 is far from exact search on fingerprints; see `autoindex`)
 
 ORIGINAL_PARAMS = dict(
     nlist_ivf=400,      # inverted lists of `ivf`
@@ -84,7 +87,7 @@ def make_index(index_type:str='ivfpq', # one of `INDEX_TYPES`, or a Faiss index-
         idx = faiss.IndexIVFPQR(flat(), d, p['nlist_pq'], p['pq_m'], p['pq_nbits'], p['refine_m'], p['refine_nbits'])
     elif t == 'hnsw':
         idx = faiss.IndexHNSWFlat(d, p['hnsw_m'], mt)
-        idx.hnsw.efConstruction = p['ef_construction']
+        idx.hnsw.efConstruction, idx.hnsw.efSearch = p['ef_construction'], HNSW_EF_SEARCH
         idx.hnsw.search_bounded_queue = True
         return idx
     else:
@@ -140,6 +143,14 @@ def set_nprobe(index:faiss.Index, # CPU or GPU index
         return index
     try: faiss.extract_index_ivf(index).nprobe = nprobe
     except RuntimeError: pass
+    return index
+
+def set_ef_search(index:faiss.Index, # CPU index
+                  ef_search:int=HNSW_EF_SEARCH, # HNSW candidates kept while searching (at least `k` is used)
+                 ):
+    "Set `efSearch` of an HNSW index (no-op for other indexes)."
+    h = getattr(faiss.downcast_index(index), 'hnsw', None) if not is_gpu_index(index) else None
+    if h is not None: h.efSearch = int(ef_search)
     return index
 
 def _as_f32(x)->np.ndarray: return np.ascontiguousarray(x, dtype=np.float32)
