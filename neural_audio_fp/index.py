@@ -14,16 +14,21 @@ from .core import NafpError, ConfigError, DataError, get_logger, faiss_gpu_count
 log = get_logger('index')
 
 # %% auto #0
-__all__ = ['log', 'INDEX_TYPES', 'Metric', 'HNSW_EF_SEARCH', 'ORIGINAL_PARAMS', 'make_index', 'want_gpu', 'is_gpu_index',
-           'to_gpu', 'set_nprobe', 'set_ef_search', 'train_index', 'add_chunked', 'build_index', 'save_index',
-           'load_index', 'index_bytes']
+__all__ = ['log', 'INDEX_TYPES', 'Metric', 'HNSW_EF_SEARCH', 'ORIGINAL_PARAMS', 'hnsw_ef_search', 'make_index', 'want_gpu',
+           'is_gpu_index', 'to_gpu', 'set_nprobe', 'set_ef_search', 'train_index', 'add_chunked', 'build_index',
+           'save_index', 'load_index', 'index_bytes']
 
 # %% ../nbs/21_faiss_index.ipynb #ada3b9b4
 INDEX_TYPES = ('l2', 'ivf', 'ivfpq', 'ivfpq-rr', 'hnsw')
 Metric = Literal['l2', 'ip']
 _METRICS = {'l2': faiss.METRIC_L2, 'ip': faiss.METRIC_INNER_PRODUCT}
 
-HNSW_EF_SEARCH = 128   # HNSW search beam (Faiss' default 16 is far from exact search on fingerprints; see `autoindex`)
+HNSW_EF_SEARCH = 128   # HNSW search beam up to 100 K rows (Faiss' default 16 is far from exact search on fingerprints; see `autoindex`)
+
+def hnsw_ef_search(n:int, # rows in the index
+                  )->int:
+    "HNSW search beam for `n` rows: `HNSW_EF_SEARCH` up to 100 K rows, then in proportion to `n` (a power of two; measured in `autoindex`)."
+    return int(max(HNSW_EF_SEARCH, 2**round(math.log2(max(1, HNSW_EF_SEARCH * n / 100_000)))))
 
 ORIGINAL_PARAMS = dict(
     nlist_ivf=400,      # inverted lists of `ivf`
@@ -202,7 +207,7 @@ def build_index(index_type:str='ivfpq', # one of `INDEX_TYPES` or a Faiss factor
                 add:Sequence[np.ndarray]=(), # arrays added in order (dummy DB, then DB)
                 use_gpu:bool|None=None, # None: GPU when available; False: CPU (`--nogpu`)
                 metric:Metric='l2', # 'l2' or 'ip'
-                nprobe:int=40, # lists visited per query (IVF types)
+                nprobe:int=40, # lists visited per query (IVF types; HNSW: `efSearch` = `hnsw_ef_search` of the rows added)
                 max_train:int=int(1e7), # at most this many training vectors
                 seed:int=0, # seed of the training subset
                 **params, # overrides of `ORIGINAL_PARAMS`
@@ -215,6 +220,7 @@ def build_index(index_type:str='ivfpq', # one of `INDEX_TYPES` or a Faiss factor
         d = src.shape[1]
     n_train = None if train is None else min(len(train), int(max_train))
     index = make_index(index_type, d, metric, n_train=n_train, **params)
+    t_hnsw = hasattr(faiss.downcast_index(index), 'hnsw')
     if not index.is_trained and train is None:
         raise DataError(f"index {index_type!r} must be trained: pass `train` (the dummy DB)")
     if want_gpu(use_gpu): index = to_gpu(index)
@@ -223,6 +229,7 @@ def build_index(index_type:str='ivfpq', # one of `INDEX_TYPES` or a Faiss factor
     for i, x in enumerate(add):
         if x.shape[1] != d: raise DataError(f"array {i} to add has dimension {x.shape[1]}, the index {d}")
         add_chunked(index, x)
+    if t_hnsw: set_ef_search(index, hnsw_ef_search(index.ntotal))
     return index
 
 # %% ../nbs/21_faiss_index.ipynb #6683d362
