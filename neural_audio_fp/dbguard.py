@@ -11,8 +11,8 @@ from .core import DataError, get_logger
 log = get_logger('db')
 
 # %% auto #0
-__all__ = ['log', 'VERSION_RE', 'META_KEYS', 'META_OPTIONAL', 'TRACK_KEYS', 'read_current', 'check_meta', 'disk_full',
-           'write_error']
+__all__ = ['log', 'VERSION_RE', 'META_KEYS', 'META_OPTIONAL', 'TRACK_KEYS', 'FAISS_KEYS', 'BUILT_KEYS', 'read_current',
+           'check_meta', 'disk_full', 'write_error']
 
 # %% ../nbs/30b_dbguard.ipynb #71a6e463
 VERSION_RE = re.compile(r'v[0-9]{6,9}')
@@ -40,10 +40,20 @@ META_KEYS = dict(format=str, format_version=int, model_id=str, model=dict, check
                  n_rows=int, next_id=int, tracks=list, backend=dict, version=str)
 META_OPTIONAL = dict(calibration=(dict, _OPT), created=_NUM, updated=_NUM)
 TRACK_KEYS = dict(id=int, path=str, title=(str, _OPT), sha1=str, duration=_NUM, row0=int, n_rows=int)
+_POS = (int, _OPT)   # a positive count, or None (the rule's default)
+FAISS_KEYS = dict(index_type=str, nprobe=_POS, ef_search=_POS, nlist=_POS, built=(dict, _OPT))   # optional: older DBs lack the last three
+BUILT_KEYS = dict(index_type=str, n_rows=int, nlist=_POS, nprobe=_POS, ef_search=_POS)
 
 def _bad(where, key, v, t)->DataError:
     want = ' or '.join(x.__name__ for x in (t if isinstance(t, tuple) else (t,)))
     return DataError(f"{where}: {key} is {str(v)[:40]!r} ({type(v).__name__}), expected {want}; {_FIX}")
+
+def _check_keys(d:dict, keys:dict, where, pre:str):
+    "Type-check the keys of `d` that are present; counts must be positive."
+    for k, t in keys.items():
+        if k not in d: continue
+        v = d[k]
+        if not isinstance(v, t) or v is True or v is False or (t is _POS and v is not None and v < 1): raise _bad(where, f'{pre}.{k}', v, t)
 
 def check_meta(meta:dict, # parsed meta.json
                where:str|Path, # the file (for messages)
@@ -61,6 +71,8 @@ def check_meta(meta:dict, # parsed meta.json
             if not isinstance(tr.get(k), t): raise _bad(where, f'tracks[{i}].{k}', tr.get(k), t)
         if tr['row0'] < 0 or tr['row0'] + tr['n_rows'] > meta['n_rows']: raise DataError(f"{where}: tracks[{i}] rows {tr['row0']}+{tr['n_rows']} outside 0..{meta['n_rows']}; {_FIX}")
     if not isinstance(meta['backend'].get('name'), str): raise _bad(where, 'backend.name', meta['backend'].get('name'), str)
+    if meta['backend']['name'] == 'faiss': _check_keys(meta['backend'], FAISS_KEYS, where, 'backend')
+    if isinstance(meta['backend'].get('built'), dict): _check_keys(meta['backend']['built'], BUILT_KEYS, where, 'backend.built')
     return {k: v for k, v in meta.items() if k not in extra}
 
 # %% ../nbs/30b_dbguard.ipynb #c1d05f7d

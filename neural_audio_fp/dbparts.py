@@ -158,30 +158,44 @@ def stored_embedder(folder:Path, # a folder written by `store_model`
 class FaissBackend:
     "Faiss index (inner product) of a version: exact `l2` built from `vectors.f32` on opening, other types in `index.faiss`."
     name = 'faiss'
-    def __init__(self, index_type:str='l2', # an `index.INDEX_TYPES` name ('l2': exact) or a Faiss factory string
-                 nprobe:int=40, # IVF lists probed per query
-                 use_gpu:bool|None=None): # None: GPU when available
-        self.index_type, self.nprobe, self.use_gpu = index_type, nprobe, use_gpu
-    def spec(self)->dict: return dict(name=self.name, index_type=self.index_type, nprobe=self.nprobe)
+    def __init__(self, index_type:str='auto', # 'auto' (by size, see `autoindex`), an `index.INDEX_TYPES` name ('l2': exact) or a Faiss factory string
+                 nprobe:int=None, # IVF lists probed per query (None: by the `autoindex` rule)
+                 use_gpu:bool|None=None, # None: GPU when available
+                 ef_search:int=None, # HNSW search beam (None: `index.HNSW_EF_SEARCH`)
+                 nlist:int=None, # IVF lists (None: by the `autoindex` rule)
+                 built:dict=None): # what the last write built: index_type, n_rows, nlist, nprobe, ef_search (from a stored spec)
+        self.index_type, self.nprobe, self.use_gpu, self.ef_search, self.nlist, self.built = index_type, nprobe, use_gpu, ef_search, nlist, built
+    def spec(self)->dict:
+        "What was asked (None: by rule); a written version adds `built`, what the rule chose."
+        return dict(name=self.name, index_type=self.index_type, nprobe=self.nprobe, ef_search=self.ef_search, nlist=self.nlist)
     def write(self, vectors:np.ndarray, folder:Path, version:str)->dict:
-        "Index `vectors` (n, d) into `folder/index.faiss` (trained on them when the type needs it); return the spec."
+        "Index `vectors` (n, d) into `folder/index.faiss` with the type and parameters `autoindex.index_params` gives at n rows; return the spec with `built`."
         from neural_audio_fp.index import build_index, save_index
-        if self.index_type == 'l2' or not len(vectors): return self.spec()   # exact search (or nothing to train on): built from vectors.f32 when opened
-        needs_train = self.index_type not in ('l2', 'hnsw')
-        idx = build_index(self.index_type, vectors.shape[1], train=np.asarray(vectors) if needs_train and len(vectors) else None,
-                          add=[vectors] if len(vectors) else (), use_gpu=False, metric='ip', nprobe=self.nprobe)
+        from neural_audio_fp.autoindex import index_params, search_params, train_rows, default_pq_m
+        n = len(vectors); p = index_params(self.index_type, n, self.nlist, self.nprobe, self.ef_search); t = p['index_type']
+        if t == 'l2' or not n: return dict(self.spec(), built=dict(index_type='l2', n_rows=n))   # exact: built from vectors.f32 when opened
+        kw = {('nlist_ivf' if t == 'ivf' else 'nlist_pq'): p['nlist']} if p['nlist'] else {}
+        if t in ('ivfpq', 'ivfpq-rr'): kw['pq_m'] = default_pq_m(vectors.shape[1])
+        idx = build_index(t, vectors.shape[1], train=None if t == 'hnsw' else vectors, add=[vectors], use_gpu=False, metric='ip',
+                          nprobe=p['nprobe'] or 1, max_train=train_rows(p['nlist']), **kw)
+        built = dict(index_type=t, n_rows=n, **search_params(idx, p['nprobe'], p['ef_search']))
         save_index(idx, folder/'index.faiss')
-        return self.spec()
+        return dict(self.spec(), built=built)
+
     def open(self, folder:Path, spec:dict):
-        "A searcher over the index of `folder`."
+        "A searcher over the index of `folder`, with the stored search parameters (a DB without them: the rule's)."
         from neural_audio_fp.index import load_index, build_index
-        p = folder/'index.faiss'
+        from neural_audio_fp.autoindex import search_params
+        p, b = folder/'index.faiss', self.built or {}
         meta = json.loads((folder/'meta.json').read_text()); n, d = meta['n_rows'], meta['d']
-        if (self.index_type == 'l2' or n == 0) and not p.exists():
+        if (b.get('index_type', self.index_type) in ('l2', 'auto') or n == 0) and not p.exists():
             v = np.fromfile(folder/'vectors.f32', np.float32).reshape(n, d) if n else np.zeros((0, d), np.float32)
             return _FaissSearcher(build_index('l2', d, add=[v] if n else (), use_gpu=self.use_gpu, metric='ip'))
-        try: return _FaissSearcher(load_index(p, use_gpu=self.use_gpu, nprobe=self.nprobe))
+        try: idx = load_index(p, use_gpu=self.use_gpu)
         except RuntimeError as e: raise DataError(f"{p}: unreadable Faiss index ({str(e).splitlines()[0][:80]}); rebuild the DB with `nafp index build`") from None
+        search_params(idx, b.get('nprobe', self.nprobe), b.get('ef_search', self.ef_search))
+        return _FaissSearcher(idx)
+
     def drop(self, folder:Path, spec:dict): pass  # files go with the version directory
 
 class _FaissSearcher:

@@ -30,10 +30,10 @@ def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=24, n_neg:int=32, 
     print(calibration_report(cal, db.embedder.dur, db.embedder.hop))
     return cal
 
-def _backend(backend:str, index_type:str, milvus_uri:str):
+def _backend(backend:str, index_type:str, milvus_uri:str, nprobe:int=None, ef_search:int=None):
     from neural_audio_fp.db import get_backend
-    if backend == 'faiss': return get_backend(dict(name='faiss', index_type=index_type))
-    if backend == 'milvus': return get_backend(dict(name='milvus', uri=milvus_uri or os.environ.get('NAFP_MILVUS_URI') or None, index_type='AUTOINDEX' if index_type == 'l2' else index_type))
+    if backend == 'faiss': return get_backend(dict(name='faiss', index_type=index_type, nprobe=nprobe, ef_search=ef_search))
+    if backend == 'milvus': return get_backend(dict(name='milvus', uri=milvus_uri or os.environ.get('NAFP_MILVUS_URI') or None, index_type='AUTOINDEX' if index_type in ('l2', 'auto') else index_type))
     raise ConfigError(f"--backend {backend!r}: use 'faiss' or 'milvus'")
 
 _VAL = Param("folders of songs that are not in the DB, added to calibration's negatives", str, nargs='*')
@@ -45,7 +45,9 @@ def index_build_cmd(
     checkpoint:str=DEFAULT_CHECKPOINT, # model: a shipped one (pretrained-NAME) or a trained run NAME[:INDEX]
     log_root:str='./logs/', # LOG_ROOT_DIR holding checkpoint/NAME/ of a trained run
     backend:str='faiss', # 'faiss' or 'milvus'
-    index_type:str='l2', # Faiss index type (l2 = exact, ivf, ivfpq, hnsw) or Milvus index type with --backend milvus
+    index_type:str='auto', # Faiss index type: auto (exact below 1 M fingerprints, IVF-PQ above), l2 = exact, ivf, ivfpq, hnsw; or Milvus index type with --backend milvus
+    nprobe:int=None, # IVF lists probed per query (default: by the collection's size, see `autoindex`)
+    ef_search:int=None, # HNSW search beam (default 128)
     milvus_uri:str=None, # Milvus server URI (http://host:19530; default: env NAFP_MILVUS_URI); none: Milvus Lite file in the DB
     val:_VAL=None,
     fpr:float=.01, # target false-positive rate of accept/reject
@@ -56,7 +58,7 @@ def index_build_cmd(
     from neural_audio_fp.db import FingerprintDB, checkpoint_embedder
     if not source: raise ConfigError("index build: give --source AUDIO_DIR (the music to fingerprint)")
     _discard_empty(Path(db_dir))
-    db = FingerprintDB.create(db_dir, checkpoint_embedder(checkpoint, log_root), backend=_backend(backend, index_type, milvus_uri))
+    db = FingerprintDB.create(db_dir, checkpoint_embedder(checkpoint, log_root), backend=_backend(backend, index_type, milvus_uri, nprobe, ef_search))
     try: st = db.add(source)
     except BaseException: db.close(); shutil.rmtree(db_dir, ignore_errors=True); raise   # a failed build leaves no DB that blocks a re-run
     print(f"{db_dir}: {st['added']} tracks ({len(db.rows)} fingerprints), {st['failed']} unreadable, {st['skipped']} duplicates")
@@ -121,6 +123,13 @@ def index_calibrate_cmd(
     from neural_audio_fp.db import FingerprintDB
     _calibrate(FingerprintDB(db_dir, log_root=log_root, milvus_uri=milvus_uri), val, fpr, n_calib, n_neg)
 
+def _index_desc(b:dict)->str:
+    "The index a backend spec describes: what was built (and with which search parameters), or the asked type."
+    u = b.get('built') or {}
+    if not u: return str(b.get('index_type'))
+    ps = ', '.join(f"{k} {u[k]}" for k in ('nlist', 'nprobe', 'ef_search') if u.get(k))
+    return f"{u.get('index_type')}" + (f" ({ps})" if ps else '') + (f", chosen by size ({b['index_type']})" if b.get('index_type') == 'auto' else '')
+
 @call_parse
 def index_info_cmd(
     db_dir:str, # database directory
@@ -137,7 +146,7 @@ def index_info_cmd(
     if json: print(js.dumps(i, indent=1)); return
     print(f"{i['path']} ({i['version']}): {i['tracks']} tracks, {i['hours']:.3f} h, {i['rows']} fingerprints of d={i['d']}, "
           f"{i['bytes']/2**20:.1f} MiB\n  checkpoint {i['checkpoint']} (model {i['model_id']}{', stored in the DB' if db.model_dir else ''}), backend {i['backend']['name']}"
-          f" {i['backend'].get('index_type')}\n  calibration: " +
+          f" {_index_desc(i['backend'])}\n  calibration: " +
           ('none' if cal is None else f"target false-positive rate {100*cal.target_fpr:g}%, measured on held-out excerpts " +
            ", ".join(f"{(L - 1)*db.meta['hop'] + db.meta['dur']:g} s {100*f:.1f}%" for L, f in zip(cal.n_seg, cal.fpr))))
     for t in i.get('track_list', []): print(f"  {t['id']:6d}  {t['duration']:8.1f}s  {t['title'] or ''}  {t['path']}")

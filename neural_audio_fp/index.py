@@ -14,13 +14,21 @@ from .core import NafpError, ConfigError, DataError, get_logger, faiss_gpu_count
 log = get_logger('index')
 
 # %% auto #0
-__all__ = ['log', 'INDEX_TYPES', 'Metric', 'ORIGINAL_PARAMS', 'make_index', 'want_gpu', 'is_gpu_index', 'to_gpu', 'set_nprobe',
-           'train_index', 'add_chunked', 'build_index', 'save_index', 'load_index', 'index_bytes']
+__all__ = ['log', 'INDEX_TYPES', 'Metric', 'HNSW_EF_SEARCH', 'ORIGINAL_PARAMS', 'hnsw_ef_search', 'make_index', 'want_gpu',
+           'is_gpu_index', 'to_gpu', 'set_nprobe', 'set_ef_search', 'train_index', 'add_chunked', 'build_index',
+           'save_index', 'load_index', 'index_bytes']
 
 # %% ../nbs/21_faiss_index.ipynb #ada3b9b4
 INDEX_TYPES = ('l2', 'ivf', 'ivfpq', 'ivfpq-rr', 'hnsw')
 Metric = Literal['l2', 'ip']
 _METRICS = {'l2': faiss.METRIC_L2, 'ip': faiss.METRIC_INNER_PRODUCT}
+
+HNSW_EF_SEARCH = 128   # HNSW search beam up to 100 K rows (Faiss' default 16 is far from exact search on fingerprints; see `autoindex`)
+
+def hnsw_ef_search(n:int, # rows in the index
+                  )->int:
+    "HNSW search beam for `n` rows: `HNSW_EF_SEARCH` up to 100 K rows, then in proportion to `n` (a power of two; measured in `autoindex`)."
+    return int(max(HNSW_EF_SEARCH, 2**round(math.log2(max(1, HNSW_EF_SEARCH * n / 100_000)))))
 
 ORIGINAL_PARAMS = dict(
     nlist_ivf=400,      # inverted lists of `ivf`
@@ -84,7 +92,7 @@ def make_index(index_type:str='ivfpq', # one of `INDEX_TYPES`, or a Faiss index-
         idx = faiss.IndexIVFPQR(flat(), d, p['nlist_pq'], p['pq_m'], p['pq_nbits'], p['refine_m'], p['refine_nbits'])
     elif t == 'hnsw':
         idx = faiss.IndexHNSWFlat(d, p['hnsw_m'], mt)
-        idx.hnsw.efConstruction = p['ef_construction']
+        idx.hnsw.efConstruction, idx.hnsw.efSearch = p['ef_construction'], HNSW_EF_SEARCH
         idx.hnsw.search_bounded_queue = True
         return idx
     else:
@@ -142,6 +150,14 @@ def set_nprobe(index:faiss.Index, # CPU or GPU index
     except RuntimeError: pass
     return index
 
+def set_ef_search(index:faiss.Index, # CPU index
+                  ef_search:int=HNSW_EF_SEARCH, # HNSW candidates kept while searching (at least `k` is used)
+                 ):
+    "Set `efSearch` of an HNSW index (no-op for other indexes)."
+    h = getattr(faiss.downcast_index(index), 'hnsw', None) if not is_gpu_index(index) else None
+    if h is not None: h.efSearch = int(ef_search)
+    return index
+
 def _as_f32(x)->np.ndarray: return np.ascontiguousarray(x, dtype=np.float32)
 
 def train_index(index:faiss.Index, # untrained index
@@ -191,7 +207,7 @@ def build_index(index_type:str='ivfpq', # one of `INDEX_TYPES` or a Faiss factor
                 add:Sequence[np.ndarray]=(), # arrays added in order (dummy DB, then DB)
                 use_gpu:bool|None=None, # None: GPU when available; False: CPU (`--nogpu`)
                 metric:Metric='l2', # 'l2' or 'ip'
-                nprobe:int=40, # lists visited per query (IVF types)
+                nprobe:int=40, # lists visited per query (IVF types; HNSW: `efSearch` = `hnsw_ef_search` of the rows added)
                 max_train:int=int(1e7), # at most this many training vectors
                 seed:int=0, # seed of the training subset
                 **params, # overrides of `ORIGINAL_PARAMS`
@@ -204,6 +220,7 @@ def build_index(index_type:str='ivfpq', # one of `INDEX_TYPES` or a Faiss factor
         d = src.shape[1]
     n_train = None if train is None else min(len(train), int(max_train))
     index = make_index(index_type, d, metric, n_train=n_train, **params)
+    t_hnsw = hasattr(faiss.downcast_index(index), 'hnsw')
     if not index.is_trained and train is None:
         raise DataError(f"index {index_type!r} must be trained: pass `train` (the dummy DB)")
     if want_gpu(use_gpu): index = to_gpu(index)
@@ -212,6 +229,7 @@ def build_index(index_type:str='ivfpq', # one of `INDEX_TYPES` or a Faiss factor
     for i, x in enumerate(add):
         if x.shape[1] != d: raise DataError(f"array {i} to add has dimension {x.shape[1]}, the index {d}")
         add_chunked(index, x)
+    if t_hnsw: set_ef_search(index, hnsw_ef_search(index.ntotal))
     return index
 
 # %% ../nbs/21_faiss_index.ipynb #6683d362
