@@ -18,9 +18,9 @@ from .matcher import SequenceMatcher, RowStore
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'FEATURES', 'STEADY', 'db_matcher', 'align_scores', 'plain_score', 'rank_tracks', 'offset_specificity',
-           'match_evidence', 'silent', 'remove_steady', 'search_sound', 'best_tracks', 'Calibration', 'fit_logistic',
-           'threshold_for_fpr', 'save_calibration', 'load_calibration', 'identify']
+__all__ = ['log', 'FEATURES', 'STEADY', 'db_matcher', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence',
+           'silent', 'remove_steady', 'search_sound', 'best_tracks', 'Calibration', 'fit_logistic', 'threshold_for_fpr',
+           'save_calibration', 'load_calibration', 'identify']
 
 # %% ../nbs/32_identify.ipynb #d96e2cf7
 def db_matcher(db:FingerprintDB, # database (uses `search`, `vectors`, `rows`)
@@ -38,15 +38,9 @@ def align_scores(db:FingerprintDB, # database (uses `vectors`, `rows`, `search`)
     return db_matcher(db, k_probe).candidates(q, I)
 
 # %% ../nbs/32_identify.ipynb #7444a39f
-def plain_score(db:FingerprintDB, q:np.ndarray, start:int, track:int)->float:
-    "Mean over j of <q_j, v_(start+j)>, rows outside `track` counting 0: the similarity of one alignment."
-    L, n = len(q), len(db.rows); pos = start + np.arange(L); ok = (pos >= 0) & (pos < n)
-    ok[ok] = db.rows['track'][pos[ok]] == track
-    return float(np.einsum('ld,ld->l', np.asarray(db.vectors[pos[ok]]), np.asarray(q)[ok]).sum()/L)
-
 def rank_tracks(db:FingerprintDB, start:np.ndarray, track:np.ndarray, score:np.ndarray, # `align_scores` output
                 top_k:int=5, # tracks returned
-                q:np.ndarray=None, # the (L, d) query as fingerprinted: `score` is then its plain similarity (`plain_score`), not the ranking score
+                report:np.ndarray=None, # (C,) scores to report instead of `score`, which ranks (e.g. the plain ones of a steady-free ranking)
                )->list:
     "Best alignment per track, best `top_k` tracks: [{'track','title','path','offset','score'}]."
     o = np.lexsort((start, -score))
@@ -57,7 +51,7 @@ def rank_tracks(db:FingerprintDB, start:np.ndarray, track:np.ndarray, score:np.n
         t = db.tracks[int(track[c])]
         out.append(dict(track=int(track[c]), title=t['title'], path=t['path'],
                         offset=round(float((start[c] - t['row0']) * db.meta['hop']), 3),
-                        score=float(score[c]) if q is None else plain_score(db, q, int(start[c]), int(track[c]))))
+                        score=float((score if report is None else report)[c])))
     return out
 
 # %% ../nbs/32_identify.ipynb #8f93d7d8
@@ -140,8 +134,9 @@ def best_tracks(db:FingerprintDB, # database
                 k_probe:int=20, top_k:int=5, # rows per segment; tracks returned
                )->tuple:
     "(`rank_tracks` list, `match_evidence`): steady-free scores rank the candidates; plain ones give the reported score and the evidence."
-    a, plain = align_scores(db, qs, k_probe, I), align_scores(db, q, k_probe, I)[2]     # the same candidates, scored both ways
-    return rank_tracks(db, *a, top_k=top_k, q=q), match_evidence(I, *a[:2], plain, db=db, q=q, rank=a[2])
+    start, track, S = db_matcher(db, k_probe).candidates(np.stack([qs, q]), np.stack([I, I]))   # the same candidates, scored both ways
+    ok = track[0] >= 0; start, track, (rank, plain) = start[0, ok], track[0, ok], S[:, ok]
+    return rank_tracks(db, start, track, rank, top_k, report=plain), match_evidence(I, start, track, plain, db=db, q=q, rank=rank)
 
 # %% ../nbs/32_identify.ipynb #11dff9c3
 @dataclass

@@ -475,13 +475,17 @@ def _hostile_cases(d, tmp_path, capsys, main):
     assert rc == 0 and 'Traceback' not in err and 'calibration.json' in err, err
     FIGURES['hostile DB folders -> one-line errors or warnings'] = n + 2
 
+def noise_tracks(folder:Path, n:int=3, seed:int=0)->Path:
+    "`folder` with `n` 4 s white-noise tracks 0.wav, 1.wav, ... (distinct enough for any embedder)."
+    rng = np.random.default_rng(seed); folder.mkdir()
+    for i in range(n): sf.write(folder/f'{i}.wav', (.3 * rng.standard_normal(8000 * 4)).astype(np.float32), 8000)
+    return folder
+
 def test_meta_json_names_no_server(tmp_path):
     "A DB folder whose meta.json names a Milvus server: never contacted, the token never sent; the user's server is used instead."
     import socket, threading
     pytest.importorskip('pymilvus')
-    rng = np.random.default_rng(0)
-    src = tmp_path/'src'; src.mkdir()
-    for i in range(3): sf.write(src/f'{i}.wav', (.3 * rng.standard_normal(8000 * 4)).astype(np.float32), 8000)
+    src = noise_tracks(tmp_path/'src')
     shared = str(tmp_path/'server.db')                                     # Milvus Lite file standing for the user's server
     r = nafp('index', 'build', tmp_path/'db', '--source', src, '--checkpoint', 'random:0', '--n_calib', '0', '--backend', 'milvus', '--milvus_uri', shared)
     assert r.returncode == 0, r.stderr                                     # (in a child: Milvus Lite serves a file to one process at a time)
@@ -511,9 +515,7 @@ def test_meta_json_names_no_server(tmp_path):
 def test_milvus_lite_concurrent_identify(tmp_path):
     "Three `nafp identify` at once on one Milvus Lite DB (a Lite file serves one process at a time): all answer, and rightly."
     pytest.importorskip('pymilvus')
-    rng = np.random.default_rng(3)
-    src = tmp_path/'src'; src.mkdir()
-    for i in range(3): sf.write(src/f'{i}.wav', (.3 * rng.standard_normal(8000 * 4)).astype(np.float32), 8000)
+    src = noise_tracks(tmp_path/'src', seed=3)
     nafp('index', 'build', tmp_path/'db', '--source', src, '--checkpoint', 'random:0', '--n_calib', '0', '--backend', 'milvus')
     procs = [subprocess.Popen([NAFP, 'identify', '--db', str(tmp_path/'db'), str(src/f'{i}.wav'), '--json'], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, env=ENV) for i in range(3)]
