@@ -68,8 +68,8 @@ def child(mode:str, path:str, block_s:float):
 
 TIME = '/usr/bin/time'   # GNU time (apt: time)
 
-def commands(long:Path, tmp:Path, checkpoints:list):
-    "Peak RSS of `nafp index add`, `nafp index calibrate` and `nafp identify` on `long` and on a 10 s file, per checkpoint."
+def commands(long:Path, tmp:Path, checkpoints:list, engines:list=('numpy',)):
+    "Peak RSS of `nafp index add`, `nafp index calibrate` and `nafp identify` on `long` and on a 10 s file, per checkpoint and engine (`NAFP_ENGINE`)."
     import soundfile as sf
     nafp = shutil.which('nafp') or 'nafp'
     if not Path(TIME).is_file(): sys.exit(f'{TIME} (GNU time) is needed to measure the commands; apt install time, or pass --checkpoints ""')
@@ -77,8 +77,9 @@ def commands(long:Path, tmp:Path, checkpoints:list):
     sf.write(short, (.2 * np.random.default_rng(1).standard_normal(80000)).astype(np.float32), 8000)
     seed = tmp/'seed'; seed.mkdir(exist_ok=True)
     sf.write(seed/'seed.wav', (.2 * np.random.default_rng(2).standard_normal(8000 * 20)).astype(np.float32), 8000)
-    print(f"{'checkpoint':>16} {'command':>18} {'file':>6} {'peak RSS':>10} {'time':>8}")
+    print(f"{'checkpoint':>20} {'engine':>10} {'command':>16} {'file':>6} {'peak RSS':>10} {'time':>8}")
     for ck in checkpoints:
+      for eng in (engines if not ck.startswith('random') else ['-']):
         for name, f in (('10 s', short), ('long', long)):
             db = tmp/f"db-{ck.replace(':', '_')}-{name.replace(' ', '')}"
             if db.exists(): shutil.rmtree(db)
@@ -90,11 +91,11 @@ def commands(long:Path, tmp:Path, checkpoints:list):
                 t0 = time.time()
                 with open(tmp/'out.txt', 'wb') as o, open(tmp/'err.txt', 'wb') as e:    # files: a long answer cannot fill a pipe
                     # through /usr/bin/time: a child forked from this (large) process would start with its peak RSS
-                    r = subprocess.run([TIME, '-f', 'PEAK_KB %M', nafp, *args], stdout=o, stderr=e, env={**os.environ, 'NAFP_NO_PROGRESS': '1', 'TF_CPP_MIN_LOG_LEVEL': '2'})
+                    r = subprocess.run([TIME, '-f', 'PEAK_KB %M', nafp, *args], stdout=o, stderr=e, env={**os.environ, 'NAFP_NO_PROGRESS': '1', 'TF_CPP_MIN_LOG_LEVEL': '2', **({'NAFP_ENGINE': eng} if eng != '-' else {})})
                 err = (tmp/'err.txt').read_text()
                 if r.returncode: sys.exit(f"nafp {cmd} failed:\n{err[-2000:]}")
                 peak = int([l for l in err.splitlines() if l.startswith('PEAK_KB ')][-1].split()[1]) / 1024
-                print(f"{ck:>16} {cmd:>18} {name:>6} {peak:8,.0f} MB {time.time() - t0:7.1f} s", flush=True)
+                print(f"{ck:>20} {eng:>10} {cmd:>16} {name:>6} {peak:8,.0f} MB {time.time() - t0:7.1f} s", flush=True)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -105,7 +106,8 @@ def main():
     ap.add_argument('--real', type=Path, default=None, help='concatenate the audio files of this folder instead of synthesising')
     ap.add_argument('--block_s', type=float, default=30.)
     ap.add_argument('--skip_readers', action='store_true', help='only the commands (add, calibrate, identify)')
-    ap.add_argument('--checkpoints', default='random:0,pretrained-tiny', help="models for the commands ('' : none)")
+    ap.add_argument('--checkpoints', default='random:0,pretrained-tiny_real', help="models for the commands ('' : none)")
+    ap.add_argument('--engines', default='numpy,tensorflow', help="how a stored model runs (NAFP_ENGINE), each measured")
     ap.add_argument('--child', nargs=2, metavar=('MODE', 'FILE'), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child: return child(*a.child, a.block_s)
@@ -116,7 +118,7 @@ def main():
         else: make_synthetic(f, a.minutes, a.rate, a.channels, a.format)
         print(f"{a.minutes:g} min, {a.rate} Hz, {a.channels} ch {a.format.upper()} ({'real: ' + str(a.real) if a.real else 'synthetic'}): "
               f"{f.stat().st_size / 2**20:,.0f} MB on disk, made in {time.time() - t0:.0f} s")
-        if a.checkpoints: commands(f, tmp, [c for c in a.checkpoints.split(',') if c])
+        if a.checkpoints: commands(f, tmp, [c for c in a.checkpoints.split(',') if c], [e for e in a.engines.split(',') if e])
         if a.skip_readers: return
         res = {}
         for mode in ('whole', 'stream'):

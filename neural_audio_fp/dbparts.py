@@ -93,7 +93,9 @@ def keras_fn(model, # Keras embedder (B, FS*DUR) -> (B, d)
 def _save_keras(model, cfg, folder:Path):
     import tensorflow as tf
     from neural_audio_fp.config import save_config, DirCfg
+    from neural_audio_fp.npmodel import save_arrays, NPZ_NAME
     tf.train.Checkpoint(model=model.fingerprinter).write(str(Path(folder)/'weights'))
+    save_arrays(model, Path(folder)/NPZ_NAME)        # the same weights for the NumPy engine (no TensorFlow to identify)
     cfg = copy.deepcopy(cfg); cfg.dir = DirCfg()     # no paths of this machine in the stored config
     save_config(cfg, Path(folder)/'config.yaml')
 
@@ -142,16 +144,28 @@ def verify_model(folder:Path # a folder written by `store_model`
         if _sha256(p) != h: raise DataError(f"{p}: SHA-256 differs from model.json: the database's model was modified or damaged; {fix}")
     return m
 
+def _copy_stored(src:Path, files:list, folder:Path):
+    for f in files: shutil.copyfile(Path(src)/f, Path(folder)/f)
+
 def stored_embedder(folder:Path, # a folder written by `store_model`
-                    batch_size:int=256, # segments per forward pass
+                    batch_size:int=256, # segments per forward pass (TensorFlow engine)
+                    engine:str=None, # 'numpy' | 'tensorflow' | 'auto' (None: `NAFP_ENGINE`, else 'auto'; see `npmodel.engine`)
                    )->Embedder:
-    "The `Embedder` of a stored model (hashes checked first)."
-    import tensorflow as tf
+    "The `Embedder` of a stored model (hashes checked first), run with NumPy when its export is stored, else TensorFlow."
     from neural_audio_fp.config import load_config
+    from neural_audio_fp.npmodel import NPZ_NAME, NumpyEncoder, engine as pick_engine
+    m = verify_model(folder); folder = Path(folder)
+    cfg = load_config(folder/'config.yaml')
+    if pick_engine(NPZ_NAME in m['files'], engine) == 'numpy':
+        enc = NumpyEncoder(folder/NPZ_NAME)
+        if (enc.d, enc.n_samples) != (cfg.model.emb_sz, int(cfg.model.fs*cfg.model.dur)):
+            raise DataError(f"{folder/NPZ_NAME}: encoder of d={enc.d}, {enc.n_samples} samples does not match {folder/'config.yaml'}; rebuild the database with `nafp index build`")
+        files = [f for f in m['files'] if f != 'model.json']
+        return Embedder(enc, cfg.model.emb_sz, asdict(cfg.model), m['checkpoint'], partial(_copy_stored, folder, files))
+    import tensorflow as tf
     from neural_audio_fp.model import build_embedder
-    m = verify_model(folder)
-    cfg = load_config(Path(folder)/'config.yaml'); emb = build_embedder(cfg.model)
-    tf.train.Checkpoint(model=emb.fingerprinter).read(str(Path(folder)/'weights')).assert_existing_objects_matched()
+    emb = build_embedder(cfg.model)
+    tf.train.Checkpoint(model=emb.fingerprinter).read(str(folder/'weights')).assert_existing_objects_matched()
     return Embedder(keras_fn(emb, batch_size), cfg.model.emb_sz, asdict(cfg.model), m['checkpoint'], partial(_save_keras, emb, cfg))
 
 # %% ../nbs/30a_dbparts.ipynb #b96e4891
