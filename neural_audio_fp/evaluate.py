@@ -4,13 +4,12 @@
 
 # %% ../nbs/23_evaluate.ipynb #8885de33
 from __future__ import annotations
-import json, time, dataclasses
-from dataclasses import dataclass, field
+import time, dataclasses
 from pathlib import Path
 from typing import Sequence
 import numpy as np
 from fastcore.script import call_parse, Param
-from .core import NafpError, DataError, ConfigError, get_logger, atomic_path, progress
+from .core import NafpError, DataError, ConfigError, get_logger, progress
 from .index import build_index
 from .matcher import SequenceMatcher, RowStore
 from .generate import load_memmap, load_meta, emb_dir
@@ -18,63 +17,13 @@ from .generate import load_memmap, load_meta, emb_dir
 log = get_logger('evaluate')
 
 # %% auto #0
-__all__ = ['log', 'SEQ_LENS', 'METRICS', 'ROW_NAMES', 'ICASSP_FILE', 'get_test_ids', 'hit_indicators', 'sequence_hits',
-           'reference_hits', 'EvalResult', 'evaluate', 'evaluate_dir', 'evaluate_cmd']
+__all__ = ['log', 'sequence_hits', 'reference_hits', 'evaluate', 'evaluate_dir', 'evaluate_cmd', 'SEQ_LENS', 'METRICS',
+           'ROW_NAMES', 'ICASSP_FILE', 'get_test_ids', 'hit_indicators', 'EvalResult']
 
-# %% ../nbs/23_evaluate.ipynb #f30183d4
-SEQ_LENS = (1, 3, 5, 9, 11, 19)
-METRICS = ('top1_exact', 'top1_near', 'top3_exact', 'top10_exact', 'top1_song')
-ROW_NAMES = dict(top1_exact='Top1 exact', top1_near='Top1 near', top3_exact='Top3 exact',
-                 top10_exact='Top10 exact', top1_song='Top1 song')
-ICASSP_FILE = 'test_ids_icassp2021.npy'
-
-def _find_icassp(search_dirs):
-    for d in search_dirs:
-        for p in (Path(d)/ICASSP_FILE, Path(d)/'eval'/ICASSP_FILE):
-            if p.is_file(): return p
-    return None
-
-def get_test_ids(test_ids:str|int='all', # 'all', 'icassp', N (random ids), or a path to a .npy file
-                 n_query:int=None, # rows of `query`
-                 max_len:int=19, # longest query length (segments)
-                 seed:int=0, # seed for N random ids
-                 icassp_file:str=None, # the fixed-id file (`DATA_SEL.TEST_IDS`), else searched in `search_dirs`
-                 search_dirs:Sequence=('.',), # where to look for `test_ids_icassp2021.npy`
-                )->np.ndarray:
-    "Start ids of the test sequences (each has room for `max_len` segments)."
-    n_start = n_query - max_len
-    if n_start <= 0: raise DataError(f"query has {n_query} rows: too few for queries of {max_len} segments; "
-                                     "use a shorter --test_seq_len or a larger test set")
-    s = str(test_ids).strip()
-    if s.lower() == 'all': return np.arange(n_start)
-    if s.isdigit(): return np.sort(np.random.default_rng(seed).permutation(n_start)[:int(s)])
-    if s.lower() == 'icassp':
-        p = Path(icassp_file) if icassp_file else _find_icassp(search_dirs)
-        if p is None or not p.is_file():
-            raise DataError(f"--test_ids icassp needs {ICASSP_FILE} (in the original repository's eval/ folder): "
-                            "set DATA_SEL.TEST_IDS to its path, or use --test_ids all|N|FILE.npy")
-    else: p = Path(s)
-    if not p.is_file(): raise DataError(f"--test_ids {s!r}: not 'all', 'icassp', a number, or an existing .npy file")
-    ids = np.asarray(np.load(p)).astype(np.int64).ravel()
-    if len(ids) and (ids.min() < 0 or ids.max() >= n_start):
-        raise DataError(f"test ids in {p} range {ids.min()}..{ids.max()}, but this query set allows 0..{n_start-1} "
-                        f"for {max_len}-segment queries (the file was made for another test set): use --test_ids all|N")
-    return ids
-
-# %% ../nbs/23_evaluate.ipynb #c14f5708
-def hit_indicators(pred:np.ndarray, # (n, >=10) ranked candidate start ids (-1: none)
-                   gt:np.ndarray, # (n,) ground-truth start ids
-                   row_tracks:np.ndarray=None, # (N,) track of every index row (for `top1_song`)
-                   gt_tracks:np.ndarray=None, # (n,) track of each query
-                  )->dict:
-    "0/1 indicators (n,) of `METRICS` (`top1_song` only with tracks)."
-    gt = np.asarray(gt)[:, None]
-    out = dict(top1_exact=pred[:, 0] == gt[:, 0], top1_near=np.abs(pred[:, 0] - gt[:, 0]) <= 1,
-               top3_exact=(pred[:, :3] == gt).any(1), top10_exact=(pred[:, :10] == gt).any(1))
-    if row_tracks is not None:
-        ok = pred[:, 0] >= 0
-        out['top1_song'] = ok & (np.asarray(row_tracks)[np.where(ok, pred[:, 0], 0)] == gt_tracks)
-    return {k: v.astype(np.int64) for k, v in out.items()}
+# %% ../nbs/23_evaluate.ipynb #a100dd03
+# the protocol's names, importable from here as before the chapters were split
+from .hitrates import SEQ_LENS, METRICS, ROW_NAMES, ICASSP_FILE, get_test_ids, hit_indicators, EvalResult
+_all_ = ['SEQ_LENS', 'METRICS', 'ROW_NAMES', 'ICASSP_FILE', 'get_test_ids', 'hit_indicators', 'EvalResult']
 
 # %% ../nbs/23_evaluate.ipynb #e3cc7109
 def sequence_hits(matcher:SequenceMatcher, # over the index (dummy DB, then DB)
@@ -123,69 +72,6 @@ def reference_hits(index, query, dummy_db, db, test_ids, seq_lens=SEQ_LENS, k_pr
             pred = cand[np.argsort(-sc)[:10]]
             out['top1_exact'][ti, si] = int(gt == pred[0]); out['top1_near'][ti, si] = int(pred[0] in (gt-1, gt, gt+1))
             out['top3_exact'][ti, si] = int(gt in pred[:3]); out['top10_exact'][ti, si] = int(gt in pred[:10])
-    return out
-
-# %% ../nbs/23_evaluate.ipynb #8eea169b
-@dataclass
-class EvalResult:
-    "Hit indicators of an evaluation and what it was run on."
-    hits:dict # metric -> (n_test, len(seq_lens)) 0/1
-    test_ids:np.ndarray # (n_test,) start ids into `query`
-    seq_lens:tuple=SEQ_LENS # query lengths (segments)
-    hop:float=.5 # segment hop (s): length L lasts (L-1)*hop + 1 s
-    info:dict=field(default_factory=dict) # index type, sizes, timing
-
-    @property
-    def seconds(self)->list: return [round((L - 1) * self.hop + 1, 2) for L in self.seq_lens]
-    @property
-    def rates(self)->dict:
-        "Hit rates in % per metric: {metric: [rate per length]}."
-        return {k: [float(v) for v in 100 * self.hits[k].mean(0)] for k in METRICS if k in self.hits}
-
-    def table(self)->str:
-        "The hit-rate table as plain text."
-        w = 12; cols = ''.join(f"{f'{s:g} s':>8}" for s in self.seconds)
-        lines = [f"{'':<{w}}{cols}", f"{'segments':<{w}}" + ''.join(f'{L:>8}' for L in self.seq_lens)]
-        lines += [f'{ROW_NAMES[k]:<{w}}' + ''.join(f'{r:>8.2f}' for r in v) for k, v in self.rates.items()]
-        i = self.info
-        head = (f"index {i.get('index_type', '?')}: {i.get('n_dummy', 0):,} dummy + {i.get('n_db', 0):,} db fingerprints; "
-                f"{len(self.test_ids):,} test sequences; {i.get('ms_per_query', float('nan')):.2f} ms/query")
-        return head + '\n' + '\n'.join(lines)
-
-# %% ../nbs/23_evaluate.ipynb #66b98b73
-from fastcore.basics import patch
-
-@patch
-def figure(self:EvalResult, title:str=None):
-    "Plotly figure: hit rate (%) against query length (s), one line per metric."
-    import plotly.graph_objects as go
-    fig = go.Figure([go.Scatter(x=self.seconds, y=v, mode='lines+markers', name=ROW_NAMES[k]) for k, v in self.rates.items()])
-    fig.update_layout(title=title or f"Sequence search, index {self.info.get('index_type', '')}",
-                      xaxis_title='query length (s)', yaxis_title='hit rate (%)', yaxis_range=[0, 101], template='plotly_white')
-    return fig
-
-@patch
-def save(self:EvalResult, d:str|Path, # output directory (the embedding directory)
-         tag:str=None, # file-name tag of the table/figure files (default: the index type)
-        )->dict:
-    "Write `raw_score.npy`, `raw_score_song.npy`, `test_ids.npy`, `eval_<tag>.{csv,json,html}`; returns their paths."
-    d = Path(d); tag = tag or str(self.info.get('index_type', 'eval')).replace(',', '_').replace('/', '_')
-    out = dict(raw_score=d/'raw_score.npy', test_ids=d/'test_ids.npy', csv=d/f'eval_{tag}.csv',
-               json=d/f'eval_{tag}.json', html=d/f'eval_{tag}.html')
-    raw = np.concatenate([self.hits[k] for k in METRICS[:4]], axis=1)
-    with atomic_path(out['raw_score']) as t: np.save(t, raw)
-    if 'top1_song' in self.hits:
-        out['raw_score_song'] = d/'raw_score_song.npy'
-        with atomic_path(out['raw_score_song']) as t: np.save(t, self.hits['top1_song'])
-    with atomic_path(out['test_ids']) as t: np.save(t, np.asarray(self.test_ids))
-    with atomic_path(out['csv']) as t:
-        rows = ['metric,' + ','.join(f'{s:g}s ({L} seg)' for s, L in zip(self.seconds, self.seq_lens))]
-        rows += [f'{ROW_NAMES[k]},' + ','.join(f'{r:.4f}' for r in v) for k, v in self.rates.items()]
-        t.write_text('\n'.join(rows) + '\n')
-    with atomic_path(out['json']) as t:
-        t.write_text(json.dumps(dict(seq_lens=list(map(int, self.seq_lens)), seconds=self.seconds, rates=self.rates,
-                                     n_test=len(self.test_ids), **self.info), indent=1, default=str))
-    with atomic_path(out['html']) as t: self.figure().write_html(t, include_plotlyjs=True)
     return out
 
 # %% ../nbs/23_evaluate.ipynb #72e4cf17
