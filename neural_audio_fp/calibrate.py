@@ -132,7 +132,7 @@ def _without(I:np.ndarray, db:FingerprintDB, track:int, k:int)->np.ndarray:
     o = np.argsort(~keep, axis=1, kind='stable')[:, :k]
     return np.where(np.take_along_axis(keep, o, 1), np.take_along_axis(I, o, 1), -1)
 
-def _copies(db:FingerprintDB, Q:np.ndarray, I:np.ndarray, I_all:np.ndarray, width:int=5, agree:float=.6, top:int=3, gap:float=.1)->np.ndarray:
+def _copies(db:FingerprintDB, Q:np.ndarray, I:np.ndarray, I_all:np.ndarray, width:int=5, agree:float=.6, top:int=3, gap:float=.2)->np.ndarray:
     "(len(Q),) True around `width` segments whose best alignment in `I` (a track left out) lines up (`agree` of the `top` hits) and scores within `gap` of the best in `I_all`."
     out = np.zeros(len(Q), bool)
     for j in range(len(Q) - width + 1):
@@ -238,39 +238,51 @@ def track_range(hit:np.ndarray, # (n,) bool: excerpt accepted
     d = np.random.default_rng(seed).integers(0, len(size), (n, len(size)))
     return [float(v) for v in np.quantile(hits[d].sum(1)/size[d].sum(1), q)]
 
+# %% ../nbs/32b_calibrate.ipynb #5177feba
+def _accept(f:np.ndarray, w, b:float, sm:float, t:float)->np.ndarray:
+    "Accepted rows of evidence `f` under a fitted model: confidence >= `t` and offset specificity >= `sm`."
+    conf = 1/(1 + np.exp(-np.clip(f @ np.asarray(w) + b, -30, 30)))
+    return (conf >= t) & (f[:, FEATURES.index('spec')] >= sm)
+
+def _fit_length(f:np.ndarray, pos:np.ndarray, neg:np.ndarray, L:int, fpr:float, spec_q:float)->tuple:
+    "(w, b, spec_min, threshold) of one query length, fitted on the evidence rows `pos` (right answers) and `neg` (not in the DB)."
+    w, b = fit_logistic(f[pos], f[neg])
+    sm = float(np.quantile(f[pos, FEATURES.index('spec')], spec_q)) if L >= 3 and pos.any() else 0.   # stationary sound matches at every offset
+    conf = 1/(1 + np.exp(-np.clip(f[neg] @ w + b, -30, 30)))
+    return w, b, sm, threshold_for_fpr(np.where(f[neg, FEATURES.index('spec')] >= sm, conf, -1.), fpr)
+
 # %% ../nbs/32b_calibrate.ipynb #5e833b59
 def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
               fpr:float=.01, # target false-positive rate (share of queries of music not in the DB accepted)
-              n_db:int=24, # DB tracks excerpted (read again from their files, or `in_audio`)
-              n_neg:int=32, # rendered tracks not in the DB (plus n_neg/8 noise clips)
+              n_db:int=64, # DB tracks excerpted (read again from their files, or `in_audio`)
+              n_neg:int=64, # rendered tracks not in the DB (plus n_neg/8 noise clips and n_neg/8 loops)
               val:list=None, # folders of songs not in the DB, added to the negatives
               in_audio:dict=None, # {track id: audio at the DB's rate} instead of reading the DB's files
               durs:tuple=(1, 2, 3, 5, 10), # query lengths (s), one model each
               variants:tuple=VARIANTS, # degradations of every source
-              per_len:int=12, # excerpts per source, variant and length
-              dur:float=30., # window of each source excerpted (s)
-              safety:float=1., # thresholds are set for `fpr * safety` on the fitting half
+              per_len:int=4, # excerpts per source, variant and length (few per source, many sources: see above)
+              dur:float=20., # window of each source excerpted (s)
+              safety:float=1., # thresholds are set for `fpr * safety`
               spec_q:float=.005, # answers less offset-specific than this share of correct ones are rejected (3+ segments)
               k_probe:int=20, # rows retrieved per segment
               loo:bool=True, # DB excerpts searched as if their track were not in the DB are negatives too
               steady:float=STEADY, # share of a query's steady part removed (`identify.remove_steady`), stored with the calibration
               seed:int=0, save:bool=True, # store the result as the DB's calibration
              )->Calibration:
-    "Fit the accept/reject confidence per query length on the DB's own tracks vs music not in it; rates checked on held-out tracks."
+    "Fit the accept/reject confidence per query length on the DB's own tracks vs music not in it; rates cross-checked on the half of the tracks each fit did not see."
     rng = np.random.default_rng(seed)
     src = _sources(db, n_db, in_audio, n_neg, val, dur, rng, db.embedder.fs)
     if not any(s[0] for s in src): raise DataError(f"{db.path}: no DB track could be read for calibration (files moved?); pass `in_audio` or re-add the files")
     ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo, steady)
     cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], fpr_range=[], n_pos=[], n_neg=[], version=db.version, spec_min=[], steady=steady)
     for L in sorted(ev):
-        is_db, ok, half, f, s = ev[L]; fit, chk = half == 0, half == 1
-        w, b = fit_logistic(f[ok & fit], f[~is_db & fit])
-        conf = 1/(1 + np.exp(-np.clip(f @ w + b, -30, 30)))
-        sm = float(np.quantile(f[ok & fit, FEATURES.index('spec')], spec_q)) if L >= 3 else 0.   # stationary sound matches at every offset
-        conf = np.where(f[:, FEATURES.index('spec')] >= sm, conf, -1.)                          # below it: rejected whatever the confidence
-        t = threshold_for_fpr(conf[~is_db & fit], fpr*safety)
-        for k, v in dict(n_seg=L, w=w.tolist(), b=b, threshold=t, fpr=float((conf[~is_db & chk] >= t).mean()), tpr=float((conf[ok & chk] >= t).mean()),
-                         fpr_fit=float((conf[~is_db & fit] >= t).mean()), fpr_range=track_range(conf[~is_db & chk] >= t, s[~is_db & chk]), n_pos=int(ok.sum()), n_neg=int((~is_db).sum()), spec_min=sm).items(): getattr(cal, k).append(v)
+        is_db, ok, half, f, s = ev[L]; neg = ~is_db
+        w, b, sm, t = _fit_length(f, ok, neg, L, fpr*safety, spec_q)          # the model kept: fitted on every track
+        chk = [(_accept(f, *_fit_length(f, ok & (half == h), neg & (half == h), L, fpr*safety, spec_q)), half != h) for h in (0, 1)]
+        fp = np.concatenate([a[neg & m] for a, m in chk]); tp = np.concatenate([a[ok & m] for a, m in chk])   # each half checked with the other's fit
+        for k, v in dict(n_seg=L, w=w.tolist(), b=b, threshold=t, fpr=float(fp.mean()), tpr=float(tp.mean()),
+                         fpr_fit=float(_accept(f[neg], w, b, sm, t).mean()), fpr_range=track_range(fp, np.concatenate([s[neg & m] for _, m in chk])),
+                         n_pos=int(ok.sum()), n_neg=int(neg.sum()), spec_min=sm).items(): getattr(cal, k).append(v)
     if save: save_calibration(db, cal)
     log.debug(calibration_report(cal, db.embedder.dur, db.embedder.hop))   # the commands print it
     return cal

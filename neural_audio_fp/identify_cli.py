@@ -17,7 +17,7 @@ log = get_logger('identify')
 __all__ = ['log', 'index_build_cmd', 'index_add_cmd', 'index_remove_cmd', 'index_calibrate_cmd', 'index_info_cmd', 'identify_cmd']
 
 # %% ../nbs/32a_identify_cli.ipynb #d8fd4488
-def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=24, n_neg:int=32, strict:bool=True):
+def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=64, n_neg:int=64, strict:bool=True):
     "Calibrate `db` (keeping the target FPR of its last calibration unless `fpr` is given) and print the report; `strict=False`: a DB that cannot be calibrated yet is kept, with a warning."
     from neural_audio_fp.calibrate import calibrate, calibration_report
     from neural_audio_fp.identify import load_calibration
@@ -51,8 +51,8 @@ def index_build_cmd(
     milvus_uri:str=None, # Milvus server URI (http://host:19530; default: env NAFP_MILVUS_URI); none: Milvus Lite file in the DB
     val:_VAL=None,
     fpr:float=.01, # target false-positive rate of accept/reject
-    n_calib:int=24, # DB tracks excerpted for calibration (0: do not calibrate)
-    n_neg:int=32, # rendered tracks (music not in the DB) for calibration
+    n_calib:int=64, # DB tracks excerpted for calibration (0: do not calibrate)
+    n_neg:int=64, # rendered tracks (music not in the DB) for calibration
 ):
     "Build a fingerprint database from a folder of audio (with the shipped model by default) and calibrate it."
     from neural_audio_fp.db import FingerprintDB, checkpoint_embedder
@@ -81,8 +81,8 @@ def index_add_cmd(
     source:str, # audio folder or file to add (files already in the DB are skipped)
     val:_VAL=None,
     fpr:float=None, # target false-positive rate (default: the DB's last one)
-    n_calib:int=24, # DB tracks excerpted for re-calibration (0: do not re-calibrate)
-    n_neg:int=32, # rendered tracks for re-calibration
+    n_calib:int=64, # DB tracks excerpted for re-calibration (0: do not re-calibrate)
+    n_neg:int=64, # rendered tracks for re-calibration
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
     milvus_uri:str=None, # Milvus server of a DB built with one (default: env NAFP_MILVUS_URI)
 ):
@@ -98,8 +98,8 @@ def index_remove_cmd(
     tracks:Param('track ids, file paths or SHA-1s to remove', str, nargs='+', opt=False)=None,
     val:_VAL=None,
     fpr:float=None, # target false-positive rate (default: the DB's last one)
-    n_calib:int=24, # DB tracks excerpted for re-calibration (0: do not re-calibrate)
-    n_neg:int=32, # rendered tracks for re-calibration
+    n_calib:int=64, # DB tracks excerpted for re-calibration (0: do not re-calibrate)
+    n_neg:int=64, # rendered tracks for re-calibration
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
     milvus_uri:str=None, # Milvus server of a DB built with one (default: env NAFP_MILVUS_URI)
 ):
@@ -114,8 +114,8 @@ def index_calibrate_cmd(
     db_dir:str, # database directory
     val:_VAL=None,
     fpr:float=None, # target false-positive rate (default: the DB's last one, else 0.01)
-    n_calib:int=24, # DB tracks excerpted
-    n_neg:int=32, # rendered tracks (music not in the DB)
+    n_calib:int=64, # DB tracks excerpted
+    n_neg:int=64, # rendered tracks (music not in the DB)
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
     milvus_uri:str=None, # Milvus server of a DB built with one (default: env NAFP_MILVUS_URI)
 ):
