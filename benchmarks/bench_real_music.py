@@ -234,9 +234,10 @@ def ours_identify(db, files:list, cache_dir:Path)->list:
     if cache.is_file(): return json.loads(cache.read_text())
     out = []
     for f in bar(files, desc='nafp identify'):
-        try: m = identify(db, f, top_k=2, window=30.)['matches'][0]   # queries <= 10 s: one window, the whole query
+        none = dict(path=None, offset=None, score=0., confidence=None, in_db=False)
+        try: m = (identify(db, f, top_k=2, window=30.)['matches'] or [none])[0]   # queries <= 10 s: one window; none: nothing but silence
         except Exception as e:
-            print(f'  nafp failed on {f}: {e}', file=sys.stderr); m = dict(path=None, offset=None, score=0., confidence=None, in_db=False)
+            print(f'  nafp failed on {f}: {e}', file=sys.stderr); m = none
         out.append(dict(track=Path(m['path']).stem if m['path'] else None, offset=m['offset'], score=m['score'],
                         confidence=m['confidence'], in_db=m['in_db']))
     write_json(cache, out)
