@@ -15,7 +15,7 @@ from .identify import (Calibration, FEATURES, STEADY, silent, search_sound, best
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'cache_dir', 'negative_tracks', 'noise_clips', 'loop_clips',
+__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'SPEC_FLOOR', 'cache_dir', 'negative_tracks', 'noise_clips', 'loop_clips',
            'mp3_roundtrip', 'degrade', 'degrade_excerpt', 'excerpt_evidence', 'track_range', 'calibrate',
            'calibration_report']
 
@@ -239,6 +239,8 @@ def track_range(hit:np.ndarray, # (n,) bool: excerpt accepted
     return [float(v) for v in np.quantile(hits[d].sum(1)/size[d].sum(1), q)]
 
 # %% ../nbs/32b_calibrate.ipynb #5177feba
+SPEC_FLOOR = .05   # offset specificity below which no answer of 3+ segments is accepted, whatever the calibration
+
 def _accept(f:np.ndarray, w, b:float, sm:float, t:float)->np.ndarray:
     "Accepted rows of evidence `f` under a fitted model: confidence >= `t` and offset specificity >= `sm`."
     conf = 1/(1 + np.exp(-np.clip(f @ np.asarray(w) + b, -30, 30)))
@@ -247,7 +249,7 @@ def _accept(f:np.ndarray, w, b:float, sm:float, t:float)->np.ndarray:
 def _fit_length(f:np.ndarray, pos:np.ndarray, neg:np.ndarray, L:int, fpr:float, spec_q:float)->tuple:
     "(w, b, spec_min, threshold) of one query length, fitted on the evidence rows `pos` (right answers) and `neg` (not in the DB)."
     w, b = fit_logistic(f[pos], f[neg])
-    sm = float(np.quantile(f[pos, FEATURES.index('spec')], spec_q)) if L >= 3 and pos.any() else 0.   # stationary sound matches at every offset
+    sm = max(float(np.quantile(f[pos, FEATURES.index('spec')], spec_q)), SPEC_FLOOR) if L >= 3 and pos.any() else 0.   # stationary sound matches at every offset
     conf = 1/(1 + np.exp(-np.clip(f[neg] @ w + b, -30, 30)))
     return w, b, sm, threshold_for_fpr(np.where(f[neg, FEATURES.index('spec')] >= sm, conf, -1.), fpr)
 
