@@ -4,12 +4,13 @@
 
 # %% ../nbs/20_generate.ipynb #d57974e8
 from __future__ import annotations
-import os, json, shutil, hashlib, zipfile, dataclasses
+import os, json, shutil, hashlib, zipfile, dataclasses, contextlib
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
 from fastcore.script import call_parse, Param
 from .core import NafpError, DataError, ConfigError, get_logger, atomic_path, progress
+from .readahead import read_ahead
 
 log = get_logger('generate')
 
@@ -107,9 +108,10 @@ def write_fingerprints(d:str|Path, # output directory
 def _plan_hash(**kw)->str: return hashlib.sha1(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 def _load_track(p, sr, dur, hop):
-    from neural_audio_fp.audio import load_audio, segment
+    from neural_audio_fp.audio import segment
+    from neural_audio_fp.readahead import decode_mono
     from neural_audio_fp.core import AudioError
-    try: return segment(load_audio(p, sr), sr, dur, hop)
+    try: return segment(decode_mono(p, sr), sr, dur, hop)
     except AudioError as e:
         log.warning(f"skipped {e}")
         return np.zeros((0, int(round(dur*sr))), np.float32)
@@ -170,6 +172,7 @@ def fingerprint_tracks(files:Sequence[str|Path], # audio files, in row order
                        key:dict=None, # what else defines the result (model, seed, ...), for resuming
                        tracks_per_part:int=16, # tracks per resumable unit of work
                        overwrite:bool=False, # recompute even when up to date
+                       workers:int=2, # threads decoding (and transforming) the next tracks while the model runs; 0: none
                       )->dict:
     "Fingerprint every segment of `files` into `<name>.mm` (+ shape, metadata) per output; resumable."
     out, files, transforms = Path(out_dir), [Path(f) for f in files], transforms or {}
@@ -195,16 +198,21 @@ def fingerprint_tracks(files:Sequence[str|Path], # audio files, in row order
     starts = list(range(0, len(files), tracks_per_part))
     todo = [k for k in range(len(starts)) if not _part_ok(parts_dir/f'part{k:06d}.npz', names)]
     if len(todo) < len(starts): log.info(f"resuming: {len(starts) - len(todo)} of {len(starts)} parts already done")
-    for k in progress(todo, desc=f"fingerprinting {'+'.join(names)}"):
-        segs = [_load_track(f, sr, dur, hop) for f in files[starts[k]:starts[k] + tracks_per_part]]
-        arrs = {}
-        for n in names:
-            tf_ = transforms.get(n)
-            x = np.concatenate([tf_(s, starts[k] + i) if tf_ and len(s) else s for i, s in enumerate(segs)])
-            arrs[f'emb_{n}'] = (_check_emb(np.asarray(embed_fn(x), np.float32), [len(s) for s in segs], files[starts[k]:], n)
-                                if len(x) else np.zeros((0, 0), np.float32))
-        with atomic_path(parts_dir/f'part{k:06d}.npz') as t:
-            np.savez(t, n_seg=np.array([len(s) for s in segs], np.int64), **arrs)
+    part = lambda k: range(starts[k], min(starts[k] + tracks_per_part, len(files)))
+    def track(i):   # in a worker thread: the segments of track i, as every output takes them
+        s = _load_track(files[i], sr, dur, hop)
+        return len(s), {n: transforms[n](s, i) if n in transforms and len(s) else s for n in names}
+    tracks = read_ahead(track, [i for k in todo for i in part(k)], workers, depth=tracks_per_part)
+    with contextlib.closing(tracks):
+        for k in progress(todo, desc=f"fingerprinting {'+'.join(names)}"):
+            n_seg, segs = zip(*[next(tracks) for _ in part(k)])
+            arrs = {}
+            for n in names:
+                x = np.concatenate([s[n] for s in segs])
+                arrs[f'emb_{n}'] = (_check_emb(np.asarray(embed_fn(x), np.float32), list(n_seg), files[starts[k]:], n)
+                                    if len(x) else np.zeros((0, 0), np.float32))
+            del segs, x
+            with atomic_path(parts_dir/f'part{k:06d}.npz') as t: np.savez(t, n_seg=np.array(n_seg, np.int64), **arrs)
     return _assemble(parts_dir, out, names, len(starts), rel, root, hop, h)
 
 # %% ../nbs/20_generate.ipynb #c8067dcf
@@ -224,7 +232,7 @@ def _assemble(parts_dir, out, names, n_parts, rel, root, hop, h):
     return res
 
 # %% ../nbs/20_generate.ipynb #556af77f
-def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG)
+def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG, DEVICE.CPU_N_WORKERS)
              name:str, # checkpoint name
              index:int=None, # checkpoint index (default: the latest)
              source:str|Path=None, # fingerprint this folder instead of the test set
@@ -243,7 +251,7 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG)
     out.mkdir(parents=True, exist_ok=True); _clean_strays(out, ['config.yaml'])
     with atomic_path(out/'config.yaml') as t: save_config(cfg, t)   # the config used, beside the outputs
     fn = lambda x: embed(embedder, x, cfg.bsz.ts_batch_sz)
-    kw = dict(sr=m.fs, dur=m.dur, hop=m.hop, tracks_per_part=tracks_per_part, overwrite=overwrite)
+    kw = dict(sr=m.fs, dur=m.dur, hop=m.hop, tracks_per_part=tracks_per_part, overwrite=overwrite, workers=cfg.device.cpu_n_workers)
     key = dict(name=name, index=index, model=dataclasses.asdict(m))
     if source: return fingerprint_tracks(list_audio(source), fn, out, ('custom_source',), root=source, key=key, **kw)
     res, db_dir = {}, split_dir(cfg, 'test_db')
