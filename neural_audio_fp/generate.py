@@ -173,6 +173,7 @@ def fingerprint_tracks(files:Sequence[str|Path], # audio files, in row order
                        tracks_per_part:int=16, # tracks per resumable unit of work
                        overwrite:bool=False, # recompute even when up to date
                        workers:int=2, # threads decoding (and transforming) the next tracks while the model runs; 0: none
+                       early:dict=None, # {file: Future of its segments}, decoded before the call (see `generate`)
                       )->dict:
     "Fingerprint every segment of `files` into `<name>.mm` (+ shape, metadata) per output; resumable."
     out, files, transforms = Path(out_dir), [Path(f) for f in files], transforms or {}
@@ -200,7 +201,8 @@ def fingerprint_tracks(files:Sequence[str|Path], # audio files, in row order
     if len(todo) < len(starts): log.info(f"resuming: {len(starts) - len(todo)} of {len(starts)} parts already done")
     part = lambda k: range(starts[k], min(starts[k] + tracks_per_part, len(files)))
     def track(i):   # in a worker thread: the segments of track i, as every output takes them
-        s = _load_track(files[i], sr, dur, hop)
+        e = (early or {}).pop(files[i], None)
+        s = e.result() if e is not None else _load_track(files[i], sr, dur, hop)
         return len(s), {n: transforms[n](s, i) if n in transforms and len(s) else s for n in names}
     tracks = read_ahead(track, [i for k in todo for i in part(k)], workers, depth=tracks_per_part)
     with contextlib.closing(tracks):
@@ -231,6 +233,17 @@ def _assemble(parts_dir, out, names, n_parts, rel, root, hop, h):
     log.info(f"wrote {len(track):,} fingerprints x {len(names)} to {out}")
     return res
 
+# %% ../nbs/20_generate.ipynb #7ea0217d
+def _decode_early(files:Sequence[Path], # the first output's files
+                  m, # `MODEL` section (FS, DUR, HOP)
+                  n:int, # how many to decode: the first part
+                  workers:int, # `DEVICE.CPU_N_WORKERS`
+                 )->tuple:
+    "({file: Future of its segments} for the first `n` files, their thread pool): decoding starts before TensorFlow loads."
+    from concurrent.futures import ThreadPoolExecutor
+    pool = ThreadPoolExecutor(max(1, min(workers, (os.cpu_count() or 2) - 1)), thread_name_prefix='nafp-early')
+    return {Path(f): pool.submit(_load_track, Path(f), m.fs, m.dur, m.hop) for f in files[:n]}, pool
+
 # %% ../nbs/20_generate.ipynb #556af77f
 def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG, DEVICE.CPU_N_WORKERS)
              name:str, # checkpoint name
@@ -243,6 +256,16 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG, DEV
              tracks_per_part:int=16, # tracks per resumable unit
             )->dict:
     "Fingerprint the test DB, its queries and the dummy DB (or `source`) with checkpoint `name`; {output name: path}."
+    from neural_audio_fp.audio import list_audio
+    from neural_audio_fp.config import split_dir
+    try: first = list_audio(source or split_dir(cfg, 'test_db'))
+    except DataError: first = []                              # reported once the checkpoint is found
+    early, pool = _decode_early(first, cfg.model, tracks_per_part, cfg.device.cpu_n_workers)
+    try: return _generate(cfg, name, index, source, output, skip_dummy, seed, overwrite, tracks_per_part, early)
+    finally: pool.shutdown(wait=True, cancel_futures=True)
+
+def _generate(cfg, name, index, source, output, skip_dummy, seed, overwrite, tracks_per_part, early):
+    "`generate` once the first tracks are being decoded (`early`)."
     from neural_audio_fp.train import load_fingerprinter, embed
     from neural_audio_fp.audio import list_audio
     from neural_audio_fp.config import split_dir, save_config
@@ -253,14 +276,14 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG, DEV
     fn = lambda x: embed(embedder, x, cfg.bsz.ts_batch_sz)
     kw = dict(sr=m.fs, dur=m.dur, hop=m.hop, tracks_per_part=tracks_per_part, overwrite=overwrite, workers=cfg.device.cpu_n_workers)
     key = dict(name=name, index=index, model=dataclasses.asdict(m))
-    if source: return fingerprint_tracks(list_audio(source), fn, out, ('custom_source',), root=source, key=key, **kw)
+    if source: return fingerprint_tracks(list_audio(source), fn, out, ('custom_source',), root=source, key=key, early=early, **kw)
     res, db_dir = {}, split_dir(cfg, 'test_db')
     db_files, mode = list_audio(db_dir), cfg.data_sel.test_query_mode
     if mode == 'unseen_syn':
         from neural_audio_fp.data import aug_material, make_replicas
         mat, snr = aug_material(cfg, 'ts'), cfg.td_aug.ts_snr
         deg = lambda s, i: make_replicas(s, mat, snr, np.random.default_rng([seed, i, 2]))
-        res.update(fingerprint_tracks(db_files, fn, out, ('db', 'query'), {'query': deg}, root=db_dir,
+        res.update(fingerprint_tracks(db_files, fn, out, ('db', 'query'), {'query': deg}, root=db_dir, early=early,
                                       key={**key, 'seed': seed, 'td_aug': dataclasses.asdict(cfg.td_aug)}, **kw))
     else:
         q_dir = split_dir(cfg, 'test_query')
@@ -268,7 +291,7 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG, DEV
         miss = [str(f) for f in q_files if not f.is_file()]
         if miss: raise DataError(f"unseen_icassp: {len(miss)} test DB tracks have no query file in {q_dir} (e.g. {miss[0]}): "
                                  "rebuild the test queries or set DATA_SEL.TEST_QUERY_MODE: unseen_syn")
-        res.update(fingerprint_tracks(db_files, fn, out, ('db',), root=db_dir, key=key, **kw))
+        res.update(fingerprint_tracks(db_files, fn, out, ('db',), root=db_dir, key=key, early=early, **kw))
         res.update(fingerprint_tracks(q_files, fn, out, ('query',), root=q_dir, key=key, **kw))
         if not np.array_equal(load_meta(out, 'db')['track'], load_meta(out, 'query')['track']):
             raise DataError(f"unseen_icassp: the query files in {q_dir} do not have the same segments as the test DB "
