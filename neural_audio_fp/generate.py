@@ -4,12 +4,13 @@
 
 # %% ../nbs/20_generate.ipynb #d57974e8
 from __future__ import annotations
-import os, json, shutil, hashlib, zipfile, dataclasses
+import os, json, shutil, hashlib, zipfile, dataclasses, contextlib
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
 from fastcore.script import call_parse, Param
 from .core import NafpError, DataError, ConfigError, get_logger, atomic_path, progress
+from .readahead import read_ahead
 
 log = get_logger('generate')
 
@@ -107,9 +108,10 @@ def write_fingerprints(d:str|Path, # output directory
 def _plan_hash(**kw)->str: return hashlib.sha1(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 def _load_track(p, sr, dur, hop):
-    from neural_audio_fp.audio import load_audio, segment
+    from neural_audio_fp.audio import segment
+    from neural_audio_fp.readahead import decode_mono
     from neural_audio_fp.core import AudioError
-    try: return segment(load_audio(p, sr), sr, dur, hop)
+    try: return segment(decode_mono(p, sr), sr, dur, hop)
     except AudioError as e:
         log.warning(f"skipped {e}")
         return np.zeros((0, int(round(dur*sr))), np.float32)
@@ -170,6 +172,8 @@ def fingerprint_tracks(files:Sequence[str|Path], # audio files, in row order
                        key:dict=None, # what else defines the result (model, seed, ...), for resuming
                        tracks_per_part:int=16, # tracks per resumable unit of work
                        overwrite:bool=False, # recompute even when up to date
+                       workers:int=2, # threads decoding (and transforming) the next tracks while the model runs; 0: none
+                       early:dict=None, # {file: Future of its segments}, decoded before the call (see `generate`)
                       )->dict:
     "Fingerprint every segment of `files` into `<name>.mm` (+ shape, metadata) per output; resumable."
     out, files, transforms = Path(out_dir), [Path(f) for f in files], transforms or {}
@@ -195,16 +199,22 @@ def fingerprint_tracks(files:Sequence[str|Path], # audio files, in row order
     starts = list(range(0, len(files), tracks_per_part))
     todo = [k for k in range(len(starts)) if not _part_ok(parts_dir/f'part{k:06d}.npz', names)]
     if len(todo) < len(starts): log.info(f"resuming: {len(starts) - len(todo)} of {len(starts)} parts already done")
-    for k in progress(todo, desc=f"fingerprinting {'+'.join(names)}"):
-        segs = [_load_track(f, sr, dur, hop) for f in files[starts[k]:starts[k] + tracks_per_part]]
-        arrs = {}
-        for n in names:
-            tf_ = transforms.get(n)
-            x = np.concatenate([tf_(s, starts[k] + i) if tf_ and len(s) else s for i, s in enumerate(segs)])
-            arrs[f'emb_{n}'] = (_check_emb(np.asarray(embed_fn(x), np.float32), [len(s) for s in segs], files[starts[k]:], n)
-                                if len(x) else np.zeros((0, 0), np.float32))
-        with atomic_path(parts_dir/f'part{k:06d}.npz') as t:
-            np.savez(t, n_seg=np.array([len(s) for s in segs], np.int64), **arrs)
+    part = lambda k: range(starts[k], min(starts[k] + tracks_per_part, len(files)))
+    def track(i):   # in a worker thread: the segments of track i, as every output takes them
+        e = (early or {}).pop(files[i], None)
+        s = e.result() if e is not None else _load_track(files[i], sr, dur, hop)
+        return len(s), {n: transforms[n](s, i) if n in transforms and len(s) else s for n in names}
+    tracks = read_ahead(track, [i for k in todo for i in part(k)], workers, depth=tracks_per_part)
+    with contextlib.closing(tracks):
+        for k in progress(todo, desc=f"fingerprinting {'+'.join(names)}"):
+            n_seg, segs = zip(*[next(tracks) for _ in part(k)])
+            arrs = {}
+            for n in names:
+                x = np.concatenate([s[n] for s in segs])
+                arrs[f'emb_{n}'] = (_check_emb(np.asarray(embed_fn(x), np.float32), list(n_seg), files[starts[k]:], n)
+                                    if len(x) else np.zeros((0, 0), np.float32))
+            del segs, x
+            with atomic_path(parts_dir/f'part{k:06d}.npz') as t: np.savez(t, n_seg=np.array(n_seg, np.int64), **arrs)
     return _assemble(parts_dir, out, names, len(starts), rel, root, hop, h)
 
 # %% ../nbs/20_generate.ipynb #c8067dcf
@@ -223,8 +233,19 @@ def _assemble(parts_dir, out, names, n_parts, rel, root, hop, h):
     log.info(f"wrote {len(track):,} fingerprints x {len(names)} to {out}")
     return res
 
+# %% ../nbs/20_generate.ipynb #7ea0217d
+def _decode_early(files:Sequence[Path], # the first output's files
+                  m, # `MODEL` section (FS, DUR, HOP)
+                  n:int, # how many to decode: the first part
+                  workers:int, # `DEVICE.CPU_N_WORKERS`
+                 )->tuple:
+    "({file: Future of its segments} for the first `n` files, their thread pool): decoding starts before TensorFlow loads."
+    from concurrent.futures import ThreadPoolExecutor
+    pool = ThreadPoolExecutor(max(1, min(workers, (os.cpu_count() or 2) - 1)), thread_name_prefix='nafp-early')
+    return {Path(f): pool.submit(_load_track, Path(f), m.fs, m.dur, m.hop) for f in files[:n]}, pool
+
 # %% ../nbs/20_generate.ipynb #556af77f
-def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG)
+def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG, DEVICE.CPU_N_WORKERS)
              name:str, # checkpoint name
              index:int=None, # checkpoint index (default: the latest)
              source:str|Path=None, # fingerprint this folder instead of the test set
@@ -235,6 +256,16 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG)
              tracks_per_part:int=16, # tracks per resumable unit
             )->dict:
     "Fingerprint the test DB, its queries and the dummy DB (or `source`) with checkpoint `name`; {output name: path}."
+    from neural_audio_fp.audio import list_audio
+    from neural_audio_fp.config import split_dir
+    try: first = list_audio(source or split_dir(cfg, 'test_db'))
+    except DataError: first = []                              # reported once the checkpoint is found
+    early, pool = _decode_early(first, cfg.model, tracks_per_part, cfg.device.cpu_n_workers)
+    try: return _generate(cfg, name, index, source, output, skip_dummy, seed, overwrite, tracks_per_part, early)
+    finally: pool.shutdown(wait=True, cancel_futures=True)
+
+def _generate(cfg, name, index, source, output, skip_dummy, seed, overwrite, tracks_per_part, early):
+    "`generate` once the first tracks are being decoded (`early`)."
     from neural_audio_fp.train import load_fingerprinter, embed
     from neural_audio_fp.audio import list_audio
     from neural_audio_fp.config import split_dir, save_config
@@ -243,16 +274,16 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG)
     out.mkdir(parents=True, exist_ok=True); _clean_strays(out, ['config.yaml'])
     with atomic_path(out/'config.yaml') as t: save_config(cfg, t)   # the config used, beside the outputs
     fn = lambda x: embed(embedder, x, cfg.bsz.ts_batch_sz)
-    kw = dict(sr=m.fs, dur=m.dur, hop=m.hop, tracks_per_part=tracks_per_part, overwrite=overwrite)
+    kw = dict(sr=m.fs, dur=m.dur, hop=m.hop, tracks_per_part=tracks_per_part, overwrite=overwrite, workers=cfg.device.cpu_n_workers)
     key = dict(name=name, index=index, model=dataclasses.asdict(m))
-    if source: return fingerprint_tracks(list_audio(source), fn, out, ('custom_source',), root=source, key=key, **kw)
+    if source: return fingerprint_tracks(list_audio(source), fn, out, ('custom_source',), root=source, key=key, early=early, **kw)
     res, db_dir = {}, split_dir(cfg, 'test_db')
     db_files, mode = list_audio(db_dir), cfg.data_sel.test_query_mode
     if mode == 'unseen_syn':
         from neural_audio_fp.data import aug_material, make_replicas
         mat, snr = aug_material(cfg, 'ts'), cfg.td_aug.ts_snr
         deg = lambda s, i: make_replicas(s, mat, snr, np.random.default_rng([seed, i, 2]))
-        res.update(fingerprint_tracks(db_files, fn, out, ('db', 'query'), {'query': deg}, root=db_dir,
+        res.update(fingerprint_tracks(db_files, fn, out, ('db', 'query'), {'query': deg}, root=db_dir, early=early,
                                       key={**key, 'seed': seed, 'td_aug': dataclasses.asdict(cfg.td_aug)}, **kw))
     else:
         q_dir = split_dir(cfg, 'test_query')
@@ -260,7 +291,7 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG)
         miss = [str(f) for f in q_files if not f.is_file()]
         if miss: raise DataError(f"unseen_icassp: {len(miss)} test DB tracks have no query file in {q_dir} (e.g. {miss[0]}): "
                                  "rebuild the test queries or set DATA_SEL.TEST_QUERY_MODE: unseen_syn")
-        res.update(fingerprint_tracks(db_files, fn, out, ('db',), root=db_dir, key=key, **kw))
+        res.update(fingerprint_tracks(db_files, fn, out, ('db',), root=db_dir, key=key, early=early, **kw))
         res.update(fingerprint_tracks(q_files, fn, out, ('query',), root=q_dir, key=key, **kw))
         if not np.array_equal(load_meta(out, 'db')['track'], load_meta(out, 'query')['track']):
             raise DataError(f"unseen_icassp: the query files in {q_dir} do not have the same segments as the test DB "

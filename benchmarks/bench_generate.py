@@ -1,0 +1,155 @@
+"""`nafp generate` end to end against the encoder alone, on the same real files, per model preset.
+
+For each preset (a freshly initialised checkpoint of it: speed does not depend on the weights),
+on the same audio files (44.1 kHz OGG music by default: what users decode), in one run:
+
+1. encoder only: segments/s of `checkpoint.embed` at batch 256 on the files' segments held in
+   memory, after a warm-up batch (also at the preset's BSZ.TS_BATCH_SZ, which `generate` uses);
+2. `nafp generate NAME --source DIR` as a subprocess: segments/s over the whole command (start-up
+   included), and without the start-up (the wall time of the same command on a one-second file
+   subtracted);
+3. the ratio (2)/(1), with and without the start-up.
+
+The runs of (1) and (2) alternate `--repeats` times and the medians are reported. It also prints
+the CPU seconds per 1,000 segments of the audio path (decode, resample, framing: `load_audio`
+and `decode_mono`, one thread) and of the encoder, and the ratio that full overlap on all cores
+would give, E / (E + D), and the CPU seconds per 1,000 segments of both (the generate run's minus those of
+its start-up): their ratio is what a machine whose cores are all busy in both cases would see,
+and it is much less sensitive to other programs on a shared machine than wall times. Run it
+niced on a shared machine:
+
+    nice -n 10 python benchmarks/bench_generate.py [--presets tiny,default] [--segments tiny:3000,default:800] [--repeats 2]
+"""
+import argparse, os, resource, shutil, statistics, subprocess, tempfile, time
+from pathlib import Path
+import numpy as np
+
+MUSIC = '/work/realmusic/x/supertuxkart-data/usr/share/games/supertuxkart/data/music'
+
+def pick_files(src:Path, n_segments:int, min_dur:float=20.)->list:
+    "The first sorted audio files of `src` lasting at least `min_dur` s, until they hold `n_segments` 1 s segments (0.5 s hop)."
+    import soundfile as sf
+    from neural_audio_fp.audio import list_audio
+    out, n = [], 0
+    for f in list_audio(src):
+        try: i = sf.info(str(f))
+        except Exception: continue
+        if i.duration < min_dur: continue
+        out.append(f); n += int((i.duration - 1) / .5) + 1
+        if n >= n_segments: break
+    return out
+
+def link_folder(d:Path, files:list)->Path:
+    "A folder of symbolic links to `files` (numbered, so their order is kept)."
+    d.mkdir(parents=True)
+    for i, f in enumerate(files): (d/f'{i:03d}_{f.name}').symlink_to(f)
+    return d
+
+def fresh_checkpoint(log_root:Path, preset:str, workers:int=None)->tuple:
+    "(run name, its config YAML, embedder, config) of a freshly initialised checkpoint of `preset` in `log_root`."
+    import tensorflow as tf
+    from neural_audio_fp.config import load_config, save_config
+    from neural_audio_fp.model import build_embedder
+    from neural_audio_fp.train import ckpt_dir
+    cfg = load_config(preset, {'DEVICE.CPU_N_WORKERS': workers} if workers is not None else {})
+    name = f'bench-{preset}'; d = ckpt_dir(log_root, name)
+    emb = build_embedder(cfg.model)
+    tf.train.Checkpoint(model=emb.fingerprinter).save(str(d/'ckpt'))
+    save_config(cfg, d/'config.yaml'); save_config(cfg, log_root/f'{name}.yaml')
+    return name, log_root/f'{name}.yaml', emb, cfg
+
+def audio_cost(files:list, sr:int=8000)->dict:
+    "CPU seconds per 1,000 segments of decoding + resampling + framing `files` in one thread, with each loader."
+    from neural_audio_fp.audio import load_audio, segment
+    from neural_audio_fp.readahead import decode_mono
+    res = {}
+    for name, load in (('load_audio', load_audio), ('decode_mono', decode_mono)):
+        t, n = time.process_time(), 0
+        for f in files: n += len(segment(load(f, sr), sr))
+        res[name] = (time.process_time() - t) / n * 1000
+    return res
+
+def encoder_run(emb, x:np.ndarray, bs:int)->tuple:
+    "(segments/s, CPU s per 1,000 segments) of `embed` on the in-memory segments `x`."
+    from neural_audio_fp.checkpoint import embed
+    w, c = time.perf_counter(), time.process_time()
+    embed(emb, x, bs)
+    w, c = time.perf_counter() - w, time.process_time() - c
+    return len(x) / w, c / len(x) * 1000
+
+def generate_run(name:str, cfg_yaml:Path, log_root:Path, src:Path, out:Path, code:str=None)->tuple:
+    "(wall seconds, CPU seconds, fingerprints written) of `nafp generate NAME --source SRC`, as a user runs it."
+    env = {**os.environ, 'NAFP_NO_PROGRESS': '1', 'TF_CPP_MIN_LOG_LEVEL': '2', **({'PYTHONPATH': code} if code else {})}
+    cmd = ['nafp', 'generate', name, '--config', str(cfg_yaml), '--log_root', str(log_root), '--source', str(src),
+           '--output', str(out), '--overwrite']
+    cpu = lambda: (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(resource.RUSAGE_CHILDREN))
+    t, c = time.perf_counter(), cpu()
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    w, c = time.perf_counter() - t, cpu() - c
+    if r.returncode: raise SystemExit(f"{' '.join(cmd)} failed:\n{r.stderr[-3000:]}")
+    n = int(np.load(out/name/'1'/'custom_source_shape.npy')[0])
+    return w, c, n
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--source', default=MUSIC, help='folder of real music (files of at least 20 s are used)')
+    ap.add_argument('--presets', default='tiny,default', help='comma-separated model presets')
+    ap.add_argument('--segments', default='tiny:3000,default:800', help='segments per preset (PRESET:N,...; N alone for all)')
+    ap.add_argument('--repeats', type=int, default=2, help='alternating runs of encoder and generate per preset')
+    ap.add_argument('--baseline', default=None, help='a checkout of another version of neural_audio_fp: its `nafp generate` runs beside')
+    ap.add_argument('--workers', type=int, default=None, help='DEVICE.CPU_N_WORKERS of the generate runs (default: the preset\'s)')
+    args = ap.parse_args()
+    os.environ.setdefault('NAFP_NO_PROGRESS', '1'); os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    seg = dict(s.split(':') for s in args.segments.split(',')) if ':' in args.segments else {}
+    import soundfile as sf
+    from neural_audio_fp.audio import load_audio, segment, write_wav
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        one = tmp/'one'; write_wav(one/'one.wav', .1 * np.random.default_rng(0).standard_normal(12000))   # 1.5 s: start-up only
+        print(f"cores: {len(os.sched_getaffinity(0))}; source: {args.source}", flush=True)
+        for preset in args.presets.split(','):
+            n_want = int(seg.get(preset, args.segments if ':' not in args.segments else 1000))
+            files = pick_files(Path(args.source), n_want)
+            src = link_folder(tmp/f'src-{preset}', files)
+            name, cfg_yaml, emb, cfg = fresh_checkpoint(tmp/'logs', preset, args.workers)
+            x = np.concatenate([segment(load_audio(f, cfg.model.fs), cfg.model.fs, cfg.model.dur, cfg.model.hop) for f in files])
+            secs = sum(sf.info(str(f)).duration for f in files)
+            print(f"\n{preset}: {len(files)} files, {secs/60:.1f} min, {len(x):,} segments; TS_BATCH_SZ {cfg.bsz.ts_batch_sz}, "
+                  f"read-ahead workers {cfg.device.cpu_n_workers}", flush=True)
+            a = audio_cost(files, cfg.model.fs)
+            encoder_run(emb, x[:256], 256)                                         # warm-up: trace and allocate
+            runs = []
+            for r in range(args.repeats):
+                e256, c256 = encoder_run(emb, x, 256)
+                ets, _ = encoder_run(emb, x, cfg.bsz.ts_batch_sz)
+                w, c, n = generate_run(name, cfg_yaml, tmp/'logs', src, tmp/'out')
+                w1, c1, _ = generate_run(name, cfg_yaml, tmp/'logs', one, tmp/'out1')
+                if n != len(x): raise SystemExit(f"generate wrote {n} fingerprints for {len(x)} segments")
+                runs.append(dict(enc=e256, enc_cpu=c256, enc_ts=ets, gen=n / w, gen_net=n / max(w - w1, 1e-9), wall=w, startup=w1,
+                                 gen_cpu=(c - c1) / n * 1000))
+                if args.baseline:
+                    bw, bc, bn = generate_run(name, cfg_yaml, tmp/'logs', src, tmp/'out-base', args.baseline)
+                    bw1, bc1, _ = generate_run(name, cfg_yaml, tmp/'logs', one, tmp/'out1-base', args.baseline)
+                    runs[-1].update(base=bn / bw, base_net=bn / max(bw - bw1, 1e-9), base_cpu=(bc - bc1) / bn * 1000)
+                    same = np.array_equal(np.fromfile(tmp/'out'/name/'1'/'custom_source.mm', np.float32),
+                                          np.fromfile(tmp/'out-base'/name/'1'/'custom_source.mm', np.float32))
+                    print(f"  run {r}: baseline generate {bw:6.1f} s = {bn/bw:7.1f} seg/s, start-up {bw1:4.1f} s, without it "
+                          f"{runs[-1]['base_net']:7.1f} seg/s; CPU s per 1,000 segments {runs[-1]['base_cpu']:.2f}; "
+                          f"fingerprints {'identical' if same else 'DIFFERENT'}", flush=True)
+                print(f"  run {r}: encoder {e256:7.1f} seg/s (batch 256), {ets:7.1f} (batch {cfg.bsz.ts_batch_sz}); generate {w:6.1f} s = "
+                      f"{n/w:7.1f} seg/s, start-up {w1:4.1f} s, without it {runs[-1]['gen_net']:7.1f} seg/s; CPU s per 1,000 segments: "
+                      f"encoder {c256:.2f}, generate without start-up {runs[-1]['gen_cpu']:.2f}", flush=True)
+            med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            bound = med['enc_cpu'] / (med['enc_cpu'] + a['decode_mono'])
+            print(f"  audio path, CPU s per 1,000 segments: load_audio {a['load_audio']:.2f}, decode_mono {a['decode_mono']:.2f}; "
+                  f"encoder {med['enc_cpu']:.2f} -> full overlap would give {bound:.2f}")
+            print(f"  {preset}: encoder {med['enc']:.1f} seg/s; generate {med['gen']:.1f} seg/s end to end, {med['gen_net']:.1f} without "
+                  f"the {med['startup']:.1f} s start-up; ratio generate/encoder = {med['gen']/med['enc']:.2f} end to end, "
+                  f"{med['gen_net']/med['enc']:.2f} without start-up; in CPU time (encoder / generate) {med['enc_cpu']/med['gen_cpu']:.2f}", flush=True)
+            if args.baseline:
+                print(f"  {preset}: baseline generate {med['base']:.1f} seg/s end to end, {med['base_net']:.1f} without start-up; "
+                      f"ratio baseline/encoder = {med['base']/med['enc']:.2f} end to end, {med['base_net']/med['enc']:.2f} without start-up, "
+                      f"{med['enc_cpu']/med['base_cpu']:.2f} in CPU time", flush=True)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
+if __name__ == '__main__': main()
