@@ -11,8 +11,8 @@ from .core import ConfigError, DataError, get_logger
 log = get_logger('matcher')
 
 # %% auto #0
-__all__ = ['log', 'Boundary', 'RowStore', 'align_candidates', 'aligned_sims', 'sequence_scores', 'rank_candidates',
-           'SequenceMatcher']
+__all__ = ['log', 'Boundary', 'BLAS_MIN', 'RowStore', 'align_candidates', 'aligned_sims', 'sequence_scores', 'rank_candidates',
+           'SequenceMatcher', 'flat_blas']
 
 # %% ../nbs/22_matcher.ipynb #167c57a3
 class RowStore:
@@ -147,6 +147,33 @@ class SequenceMatcher:
 
     def __len__(self): return len(self.store)
 
+# %% ../nbs/22_matcher.ipynb #034319cf
+from contextlib import contextmanager
+
+BLAS_MIN = 64  # query segments from which an exact Faiss search runs as matrix products
+
+def _flat_faiss(index)->bool:
+    "Whether `index` is a Faiss exact float index (`IndexFlat`, possibly inside an `IndexIDMap`)."
+    try: import faiss
+    except ImportError: return False
+    if not isinstance(index, faiss.Index): return False
+    ix = faiss.downcast_index(index)
+    if isinstance(ix, faiss.IndexIDMap): ix = faiss.downcast_index(ix.index)
+    return isinstance(ix, faiss.IndexFlat)
+
+@contextmanager
+def flat_blas(index, # search backend
+              n:int, # query vectors about to be searched
+              min_n:int=BLAS_MIN, # from this many on, use matrix products
+             ):
+    "Within the block, an exact Faiss `index` searches batches of `n >= min_n` vectors with BLAS; anything else is left as it is."
+    if n < min_n or not _flat_faiss(index): yield False; return
+    import faiss
+    old = faiss.cvar.distance_compute_blas_threshold
+    faiss.cvar.distance_compute_blas_threshold = min(old, min_n)
+    try: yield True
+    finally: faiss.cvar.distance_compute_blas_threshold = old
+
 # %% ../nbs/22_matcher.ipynb #1c3e6d7e
 from fastcore.basics import patch
 
@@ -162,7 +189,8 @@ def search_segments(self:SequenceMatcher, x:np.ndarray # (n, d) fingerprints
     "Top-`k_probe` ids (n, k) of single fingerprints, in batched backend calls (k may be less when the backend holds fewer rows)."
     x, ix = np.ascontiguousarray(x, np.float32), self.index
     find = (lambda y: ix.search(y, self.k_probe)[1]) if hasattr(ix, 'search') else (lambda y: ix(y, self.k_probe))
-    parts = [np.asarray(find(x[i:i+self.search_batch]), np.int64) for i in range(0, len(x), self.search_batch)]
+    with flat_blas(ix, len(x)):
+        parts = [np.asarray(find(x[i:i+self.search_batch]), np.int64) for i in range(0, len(x), self.search_batch)]
     return np.concatenate(parts) if parts else np.zeros((0, self.k_probe), np.int64)
 
 @patch
