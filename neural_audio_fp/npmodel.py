@@ -12,8 +12,8 @@ from threadpoolctl import threadpool_limits
 from .core import DataError, ConfigError
 
 # %% auto #0
-__all__ = ['NPZ_NAME', 'FORMAT', 'ENGINES', 'export_arrays', 'save_arrays', 'same_pad', 'conv3', 'elu_', 'norm_', 'melspec',
-           'NumpyEncoder', 'gpu_visible', 'engine']
+__all__ = ['NPZ_NAME', 'FORMAT', 'ENGINES', 'export_arrays', 'save_arrays', 'same_pad', 'conv3', 'elu_inplace', 'norm_inplace',
+           'melspec', 'NumpyEncoder', 'gpu_visible', 'engine']
 
 # %% ../nbs/11a_npmodel.ipynb #cfe3d95f
 NPZ_NAME = 'weights.npz'   # the exported arrays, beside a stored model's TensorFlow checkpoint
@@ -84,7 +84,7 @@ def conv3(x:np.ndarray, # (B, F, T, C) float32
     return y.reshape(shape)
 
 # %% ../nbs/11a_npmodel.ipynb #001fb394
-def elu_(x:np.ndarray, # float32, overwritten
+def elu_inplace(x:np.ndarray, # float32, overwritten
          shift:bool=True, # False: elu(x) + 1 (for a normalisation that removes the mean)
         )->np.ndarray:
     "ELU in place: x for x > 0, exp(x) - 1 below."
@@ -93,7 +93,7 @@ def elu_(x:np.ndarray, # float32, overwritten
     if shift: x -= 1
     return x
 
-def norm_(x:np.ndarray, # (B, F, T, C) float32, overwritten
+def norm_inplace(x:np.ndarray, # (B, F, T, C) float32, overwritten
           mode:str, # 'layer_norm2d' | 'layer_norm1d' | 'batch_norm'
           gamma:np.ndarray, beta:np.ndarray, eps:float, # scale, offset and epsilon of the Keras layer
           mean:np.ndarray=None, var:np.ndarray=None, # batch_norm's moving statistics
@@ -163,10 +163,10 @@ class NumpyEncoder:
         for i, b in enumerate(self.meta['blocks']):
             for (conv, norm), s, axis in ((('conv1x3', 'norm1x3'), b['strides'][0][1], 2), (('conv3x1', 'norm3x1'), b['strides'][1][0], 1)):
                 p, q = f'b{i}.{conv}.', f'b{i}.{norm}.'
-                x = elu_(conv3(x, a[p+'kernel'], a[p+'bias'], s, axis), shift=mode == 'batch_norm')
-                x = norm_(x, mode, a[q+'gamma'], a[q+'beta'], b['eps'], a.get(q+'mean'), a.get(q+'var'))
+                x = elu_inplace(conv3(x, a[p+'kernel'], a[p+'bias'], s, axis), shift=mode == 'batch_norm')
+                x = norm_inplace(x, mode, a[q+'gamma'], a[q+'beta'], b['eps'], a.get(q+'mean'), a.get(q+'var'))
         d = self.d; x = x.reshape(len(x), d, -1)
-        h = elu_(np.einsum('bqs,qsu->bqu', x, a['head.w1']) + a['head.b1'])
+        h = elu_inplace(np.einsum('bqs,qsu->bqu', x, a['head.w1']) + a['head.b1'])
         y = np.einsum('bqu,qu->bq', h, a['head.w2']) + a['head.b2']
         return (y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
