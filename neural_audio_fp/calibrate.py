@@ -262,7 +262,7 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
               in_audio:dict=None, # {track id: audio at the DB's rate} instead of reading the DB's files
               durs:tuple=(1, 2, 3, 5, 10), # query lengths (s), one model each
               variants:tuple=VARIANTS, # degradations of every source
-              per_len:int=4, # excerpts per source, variant and length (few per source, many sources: see above)
+              per_len:int=None, # excerpts per source, variant and length (None: 192 // DB tracks read, 4 to 12: few per source when there are many)
               dur:float=20., # window of each source excerpted (s)
               safety:float=1., # thresholds are set for `fpr * safety`
               spec_q:float=.005, # answers less offset-specific than this share of correct ones are rejected (3+ segments)
@@ -275,6 +275,7 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
     rng = np.random.default_rng(seed)
     src = _sources(db, n_db, in_audio, n_neg, val, dur, rng, db.embedder.fs)
     if not any(s[0] for s in src): raise DataError(f"{db.path}: no DB track could be read for calibration (files moved?); pass `in_audio` or re-add the files")
+    if per_len is None: per_len = int(np.clip(192 // sum(s[0] for s in src), 4, 12))
     ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo, steady)
     cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], fpr_range=[], n_pos=[], n_neg=[], version=db.version, spec_min=[], steady=steady)
     for L in sorted(ev):
