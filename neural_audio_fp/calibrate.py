@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from .core import DataError, AudioError, get_logger, progress
 from .db import FingerprintDB
-from .identify import (Calibration, FEATURES, STEADY, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic,
+from .identify import (Calibration, FEATURES, STEADY, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic, logistic,
                                       threshold_for_fpr, save_calibration)
 
 log = get_logger('identify')
@@ -241,17 +241,19 @@ def track_range(hit:np.ndarray, # (n,) bool: excerpt accepted
 # %% ../nbs/32b_calibrate.ipynb #5177feba
 SPEC_FLOOR = .05   # offset specificity below which no answer of 3+ segments is accepted, whatever the calibration
 
+def _conf(f:np.ndarray, w, b:float, sm:float)->np.ndarray:
+    "Confidence of evidence rows `f` under a fitted model; -1 (rejected whatever the threshold) below offset specificity `sm`."
+    return np.where(f[:, FEATURES.index('spec')] >= sm, logistic(f, w, b), -1.)
+
 def _accept(f:np.ndarray, w, b:float, sm:float, t:float)->np.ndarray:
-    "Accepted rows of evidence `f` under a fitted model: confidence >= `t` and offset specificity >= `sm`."
-    conf = 1/(1 + np.exp(-np.clip(f @ np.asarray(w) + b, -30, 30)))
-    return (conf >= t) & (f[:, FEATURES.index('spec')] >= sm)
+    "Accepted rows of evidence `f` under a fitted model with threshold `t`."
+    return _conf(f, w, b, sm) >= t
 
 def _fit_length(f:np.ndarray, pos:np.ndarray, neg:np.ndarray, L:int, fpr:float, spec_q:float)->tuple:
     "(w, b, spec_min, threshold) of one query length, fitted on the evidence rows `pos` (right answers) and `neg` (not in the DB)."
     w, b = fit_logistic(f[pos], f[neg])
     sm = max(float(np.quantile(f[pos, FEATURES.index('spec')], spec_q)), SPEC_FLOOR) if L >= 3 and pos.any() else 0.   # stationary sound matches at every offset
-    conf = 1/(1 + np.exp(-np.clip(f[neg] @ w + b, -30, 30)))
-    return w, b, sm, threshold_for_fpr(np.where(f[neg, FEATURES.index('spec')] >= sm, conf, -1.), fpr)
+    return w, b, sm, threshold_for_fpr(_conf(f[neg], w, b, sm), fpr)
 
 # %% ../nbs/32b_calibrate.ipynb #5e833b59
 def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)

@@ -19,8 +19,8 @@ log = get_logger('identify')
 
 # %% auto #0
 __all__ = ['log', 'FEATURES', 'STEADY', 'db_matcher', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence',
-           'silent', 'remove_steady', 'search_sound', 'best_tracks', 'Calibration', 'fit_logistic', 'threshold_for_fpr',
-           'save_calibration', 'load_calibration', 'identify']
+           'silent', 'remove_steady', 'search_sound', 'best_tracks', 'logistic', 'Calibration', 'fit_logistic',
+           'threshold_for_fpr', 'save_calibration', 'load_calibration', 'identify']
 
 # %% ../nbs/32_identify.ipynb #d96e2cf7
 def db_matcher(db:FingerprintDB, # database (uses `search`, `vectors`, `rows`)
@@ -139,6 +139,12 @@ def best_tracks(db:FingerprintDB, # database
     return rank_tracks(db, start, track, rank, top_k, report=plain), match_evidence(I, start, track, plain, db=db, q=q, rank=rank)
 
 # %% ../nbs/32_identify.ipynb #11dff9c3
+def logistic(f:np.ndarray, # (..., n features) evidence
+             w, b:float, # weights and bias of a fitted model (`fit_logistic`)
+            )->np.ndarray:
+    "The model's confidence in [0, 1] for each row of `f`."
+    return 1/(1 + np.exp(-np.clip(np.asarray(f) @ np.asarray(w) + b, -30, 30)))
+
 @dataclass
 class Calibration:
     "Per query length (segments): weights of a logistic model on `match_evidence`, its threshold, and the rates measured."
@@ -159,7 +165,7 @@ class Calibration:
     def _k(self, n_seg:int)->int: return max(0, int(np.searchsorted(self.n_seg, n_seg, 'right')) - 1)
     def confidence(self, f:np.ndarray, n_seg:int)->np.ndarray:
         "f: (..., n features) evidence of queries of `n_seg` segments -> (...) confidence in [0, 1]"
-        k = self._k(n_seg); return 1/(1 + np.exp(-np.clip(np.asarray(f) @ np.asarray(self.w[k]) + self.b[k], -30, 30)))
+        k = self._k(n_seg); return logistic(f, self.w[k], self.b[k])
     def accept(self, conf, n_seg:int, f:np.ndarray=None):
         "Accepted: confidence at or above the threshold and, when `f` (the evidence) is given, offset specificity at or above `spec_min`."
         k = self._k(n_seg); ok = np.asarray(conf) >= self.threshold[k]
