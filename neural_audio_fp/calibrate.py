@@ -15,8 +15,8 @@ from .identify import (Calibration, FEATURES, STEADY, silent, search_sound, best
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'SPEC_FLOOR', 'cache_dir', 'negative_tracks', 'noise_clips', 'loop_clips',
-           'mp3_roundtrip', 'degrade', 'degrade_excerpt', 'excerpt_evidence', 'track_range', 'calibrate',
+__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'SPEC_FLOOR', 'FIT_SHRINK', 'cache_dir', 'negative_tracks', 'noise_clips',
+           'loop_clips', 'mp3_roundtrip', 'degrade', 'degrade_excerpt', 'excerpt_evidence', 'track_range', 'calibrate',
            'calibration_report']
 
 # %% ../nbs/32b_calibrate.ipynb #cef1d0bd
@@ -249,11 +249,30 @@ def _accept(f:np.ndarray, w, b:float, sm:float, t:float)->np.ndarray:
     "Accepted rows of evidence `f` under a fitted model with threshold `t`."
     return _conf(f, w, b, sm) >= t
 
-def _fit_length(f:np.ndarray, pos:np.ndarray, neg:np.ndarray, L:int, fpr:float, spec_q:float)->tuple:
-    "(w, b, spec_min, threshold) of one query length, fitted on the evidence rows `pos` (right answers) and `neg` (not in the DB)."
+def _fit_model(f:np.ndarray, pos:np.ndarray, neg:np.ndarray, L:int, spec_q:float)->tuple:
+    "(w, b, spec_min) of one query length, fitted on the evidence rows `pos` (right answers) and `neg` (not in the DB)."
     w, b = fit_logistic(f[pos], f[neg])
     sm = max(float(np.quantile(f[pos, FEATURES.index('spec')], spec_q)), SPEC_FLOOR) if L >= 3 and pos.any() else 0.   # stationary sound matches at every offset
+    return w, b, sm
+
+def _fit_length(f:np.ndarray, pos:np.ndarray, neg:np.ndarray, L:int, fpr:float, spec_q:float)->tuple:
+    "(w, b, spec_min, threshold): `_fit_model` plus the threshold accepting `fpr` of the negatives."
+    w, b, sm = _fit_model(f, pos, neg, L, spec_q)
     return w, b, sm, threshold_for_fpr(_conf(f[neg], w, b, sm), fpr)
+
+# %% ../nbs/32b_calibrate.ipynb #65425342
+FIT_SHRINK = (1., .9, .8, .7, .6, .5)   # fit rates tried, as shares of the target; the first whose cross-check meets the target is kept (else the last)
+
+def _cross_check(f:np.ndarray, # (n, len(FEATURES)) evidence rows
+                 ok:np.ndarray, neg:np.ndarray, half:np.ndarray, # (n,) right answers, not in the DB, half (0/1) of each row's track
+                 L:int, fpr:float, spec_q:float, # query length (segments), target rate, `spec_min` quantile
+                 shrink:tuple=FIT_SHRINK)->tuple:
+    "(fit rate, [(accepted, checked rows)] per half): the highest `fpr*s` whose fits, each checked on the other half, accept at most `fpr` of the negatives."
+    confs = [(_conf(f, *_fit_model(f, ok & (half == h), neg & (half == h), L, spec_q)), half != h) for h in (0, 1)]
+    for s in shrink:
+        chk = [(c >= threshold_for_fpr(c[neg & ~m], fpr*s), m) for c, m in confs]
+        if np.concatenate([a[neg & m] for a, m in chk]).mean() <= fpr: break
+    return fpr*s, chk
 
 # %% ../nbs/32b_calibrate.ipynb #5e833b59
 def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
@@ -282,9 +301,9 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
     cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], fpr_range=[], n_pos=[], n_neg=[], version=db.version, spec_min=[], steady=steady)
     for L in sorted(ev):
         is_db, ok, half, f, s = ev[L]; neg = ~is_db
-        w, b, sm, t = _fit_length(f, ok, neg, L, fpr*safety, spec_q)          # the model kept: fitted on every track
-        chk = [(_accept(f, *_fit_length(f, ok & (half == h), neg & (half == h), L, fpr*safety, spec_q)), half != h) for h in (0, 1)]
-        fp = np.concatenate([a[neg & m] for a, m in chk]); tp = np.concatenate([a[ok & m] for a, m in chk])   # each half checked with the other's fit
+        rate, chk = _cross_check(f, ok, neg, half, L, fpr*safety, spec_q)    # each half checked with the other's fit, the rate lowered until the check holds
+        w, b, sm, t = _fit_length(f, ok, neg, L, rate, spec_q)               # the model kept: fitted on every track for that rate
+        fp = np.concatenate([a[neg & m] for a, m in chk]); tp = np.concatenate([a[ok & m] for a, m in chk])
         for k, v in dict(n_seg=L, w=w.tolist(), b=b, threshold=t, fpr=float(fp.mean()), tpr=float(tp.mean()),
                          fpr_fit=float(_accept(f[neg], w, b, sm, t).mean()), fpr_range=track_range(fp, np.concatenate([s[neg & m] for _, m in chk])),
                          n_pos=int(ok.sum()), n_neg=int(neg.sum()), spec_min=sm).items(): getattr(cal, k).append(v)
