@@ -40,12 +40,14 @@ def align_scores(db:FingerprintDB, # database (uses `vectors`, `rows`, `search`)
 # %% ../nbs/32_identify.ipynb #7444a39f
 def rank_tracks(db:FingerprintDB, start:np.ndarray, track:np.ndarray, score:np.ndarray, # `align_scores` output
                 top_k:int=5, # tracks returned
-                report:np.ndarray=None, # (C,) scores to report instead of `score`, which ranks (e.g. the plain ones of a steady-free ranking)
+                report:np.ndarray=None, # (C,) scores that place each track's offset and are reported (e.g. the plain ones of a steady-free ranking); `score` ranks the tracks
                )->list:
     "Best alignment per track, best `top_k` tracks: [{'track','title','path','offset','score'}]."
-    o = np.lexsort((start, -score))
-    _, first = np.unique(track[o], return_index=True)
-    best = o[np.sort(first)][:top_k]
+    def firsts(s):   # best candidate of each track by `s` (ties: the earliest start), in order of `s`
+        o = np.lexsort((start, -s)); _, i = np.unique(track[o], return_index=True); return o[np.sort(i)]
+    best = firsts(score)[:top_k]
+    if report is not None:                   # the same tracks; each placed at its best alignment by `report`
+        at = dict(zip(track[firsts(report)].tolist(), firsts(report).tolist())); best = [at[int(track[c])] for c in best]
     out = []
     for c in best:
         t = db.tracks[int(track[c])]
