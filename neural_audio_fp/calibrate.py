@@ -4,126 +4,19 @@
 
 # %% ../nbs/32b_calibrate.ipynb #a790abff
 from __future__ import annotations
-import os, shutil, subprocess
 from pathlib import Path
 import numpy as np
 from .core import DataError, AudioError, get_logger, progress
 from .db import FingerprintDB
 from .identify import (Calibration, FEATURES, STEADY, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic, logistic,
                                       threshold_for_fpr, save_calibration)
+from .calsources import (VARIANTS, NEG_SEED, cache_dir, negative_tracks, noise_clips, loop_clips,   # the material (chapter 32c)
+                                        mp3_roundtrip, degrade, degrade_excerpt)
 
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'SPEC_FLOOR', 'FIT_SHRINK', 'cache_dir', 'negative_tracks', 'noise_clips',
-           'loop_clips', 'mp3_roundtrip', 'degrade', 'degrade_excerpt', 'excerpt_evidence', 'track_range', 'calibrate',
-           'calibration_report']
-
-# %% ../nbs/32b_calibrate.ipynb #cef1d0bd
-NEG_SEED, NEG_PLAN = 7919, 200   # seed of the negatives (not a corpus seed); tracks planned (the first n are used)
-
-def cache_dir()->Path:
-    "Where rendered calibration music is kept: `$XDG_CACHE_HOME/neural_audio_fp` (default `~/.cache/neural_audio_fp`)."
-    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'neural_audio_fp'
-
-def _render(i:int, plan:list, dur:float, sr:int, seed:int)->np.ndarray:
-    from neural_audio_fp.scores import random_arrangement, render_track
-    return render_track(plan[i][1], random_arrangement(np.random.default_rng([seed, i])), dur, sr)[0]
-
-# %% ../nbs/32b_calibrate.ipynb #07f9f76a
-def _cached(kind:str, n:int, dur:float, sr:int, seed:int, make)->list:
-    "`n` clips `make(i)` kept as WAV files in `cache_dir()/KIND-SEED-SR-DURs/`."
-    from neural_audio_fp.audio import load_audio, write_wav
-    folder, out = cache_dir()/f'{kind}-{seed}-{sr}-{dur:g}s', []
-    for i in progress(range(n), desc=kind):
-        p = folder/f'{i:04d}.wav'
-        if p.is_file(): out.append(load_audio(p, sr)); continue
-        x = make(i); out.append(x)
-        try: write_wav(p, x, sr)
-        except OSError as e: log.debug(f"not caching {p}: {e}")
-    return out
-
-def negative_tracks(n:int=32, # rendered tracks (at most `NEG_PLAN`)
-                    dur:float=30., # length of each (s)
-                    sr:int=8000, # sample rate
-                    seed:int=NEG_SEED, # seed of the plan and the arrangements
-                   )->list:
-    "`n` tracks of music no DB holds (the corpus renderer with its own seed), from the cache or rendered into it."
-    plan = []
-    def make(i):
-        from neural_audio_fp.scores import plan_tracks
-        if not plan: plan.extend(plan_tracks({'calibration': NEG_PLAN}, seed=seed)['calibration'])
-        return _render(i, plan, dur, sr, seed)
-    return _cached('negatives', min(n, NEG_PLAN), dur, sr, seed, make)
-
-def noise_clips(n:int=4, dur:float=30., sr:int=8000, seed:int=NEG_SEED)->list:
-    "`n` background-noise clips (`ambience.bg_clip`: sound effects, percussion, babble, coloured noise), cached."
-    from neural_audio_fp.ambience import bg_clip
-    return _cached('noise', n, dur, sr, seed, lambda i: bg_clip(dur, [seed, 1, i], sr)[0])
-
-def loop_clips(n:int=4, dur:float=30., sr:int=8000, seed:int=NEG_SEED)->list:
-    "`n` stationary sounds: a 0.5-3 s piece of a noise clip repeated with cross-fades for `dur` s (machinery, insects, game ambience loops)."
-    rng = np.random.default_rng([seed, 2]); out = []
-    for x in noise_clips(n, dur, sr, seed):
-        m = int(rng.uniform(.5, 3)*sr); s = int(rng.integers(0, len(x) - m)); f = min(m//4, sr//20)
-        piece = x[s:s+m].copy(); ramp = np.linspace(0, 1, f, dtype=np.float32)
-        piece[:f] *= ramp; piece[-f:] *= ramp[::-1]
-        y = np.zeros(int(dur*sr) + m, np.float32)
-        for k in range(0, int(dur*sr), m - f): y[k:k+m] += piece[:len(y) - k]
-        out.append(y[:int(dur*sr)])
-    return out
-
-# %% ../nbs/32b_calibrate.ipynb #9da1daa0
-VARIANTS = ('clean', 'mp3', 'reverb', 'noise')
-
-def mp3_roundtrip(xs:list, # mono clips (n_i,)
-                  sr:int=8000, kbps:int=32)->list|None:
-    "Each clip encoded to MP3 at `kbps` and decoded with `ffmpeg`, all in one pass (None when `ffmpeg` is not installed)."
-    import tempfile
-    if shutil.which('ffmpeg') is None: return None
-    gap = sr; x = np.concatenate([np.r_[np.asarray(c, np.float32), np.zeros(gap, np.float32)] for c in xs])
-    with tempfile.TemporaryDirectory() as d:
-        raw, mp3 = Path(d)/'x.f32', Path(d)/'x.mp3'; x.tofile(raw)
-        run = lambda *a: subprocess.run(['ffmpeg', '-v', 'error', '-y', *a], capture_output=True, check=True)
-        run('-f', 'f32le', '-ar', str(sr), '-ac', '1', '-i', str(raw), '-c:a', 'libmp3lame', '-b:a', f'{kbps}k', str(mp3))
-        run('-i', str(mp3), '-f', 'f32le', '-ar', str(sr), '-ac', '1', str(raw))
-        y = np.fromfile(raw, np.float32)
-    y = np.pad(y, (0, max(0, len(x) - len(y))))
-    ends = np.cumsum([len(c) + gap for c in xs])
-    return [y[e - gap - len(c):e - gap].copy() for c, e in zip(xs, ends)]
-
-def degrade(x:np.ndarray, # clean track (n,)
-            kind:str, # one of `VARIANTS` ('mp3' through `mp3_roundtrip`)
-            rng:np.random.Generator, # which room, noise and SNR
-            irs:list, # room impulse responses to draw from (`ambience.room_ir`)
-            noise:list=None, # noise clips to draw from ('noise')
-            snr_range:tuple=(0., 15.), # SNR range of 'noise' (dB)
-           )->np.ndarray:
-    "A degraded copy of `x`: 'clean' as is, 'reverb' in a room, 'noise' with background noise then in a room."
-    from scipy.signal import fftconvolve
-    if kind == 'clean': return x
-    if kind not in ('reverb', 'noise'): raise DataError(f"degradation {kind!r}: expected one of {VARIANTS}")
-    y, p = x, np.mean(x**2)
-    if kind == 'noise':
-        c = noise[int(rng.integers(len(noise)))]; c = np.tile(c, len(x)//len(c) + 2); s = int(rng.integers(0, len(c) - len(x)))
-        c = c[s:s+len(x)]; y = x + c*np.sqrt(p/(max(np.mean(c**2), 1e-12)*10**(rng.uniform(*snr_range)/10)))
-    y = fftconvolve(y, irs[int(rng.integers(len(irs)))])[:len(x)]
-    return (y*np.sqrt(p/max(np.mean(y**2), 1e-12))).astype(np.float32)
-
-# %% ../nbs/32b_calibrate.ipynb #76fd9e45
-def degrade_excerpt(x:np.ndarray, # clean excerpt (n,)
-                    bg:np.ndarray|None, # background noise, long (m,) or clips (k, w); None: no noise
-                    ir:np.ndarray|None, # impulse responses (k, l); None: no reverb
-                    rng:np.random.Generator, # random source
-                    snr_range:tuple=(0, 10), # SNR range (dB)
-                   )->np.ndarray:
-    "A degraded copy of an excerpt with given noise and IR clips (noise at a random SNR, then an IR) with `augment.degrade`."
-    from neural_audio_fp.augment import degrade as aug_degrade
-    noise = None
-    if bg is not None:
-        bg = np.ravel(bg); bg = np.tile(bg, int(np.ceil(len(x)/len(bg))) + 1)
-        i = rng.integers(0, len(bg) - len(x) + 1); noise = bg[None, i:i+len(x)]
-    return aug_degrade(x[None], noise, ir, snr_range, seed=rng, bg_aug=bg is not None, ir_aug=ir is not None)[0]
+__all__ = ['log', 'SPEC_FLOOR', 'FIT_SHRINK', 'excerpt_evidence', 'track_range', 'calibrate', 'calibration_report']
 
 # %% ../nbs/32b_calibrate.ipynb #806dc45e
 def _without(I:np.ndarray, db:FingerprintDB, track:int, k:int)->np.ndarray:
