@@ -7,20 +7,16 @@ from __future__ import annotations
 import os, shutil, subprocess
 from pathlib import Path
 import numpy as np
-from .core import DataError, get_logger, progress
+from .core import DataError, get_logger, progress, cache_dir
 
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'cache_dir', 'negative_tracks', 'noise_clips', 'loop_clips',
-           'mp3_roundtrip', 'degrade', 'degrade_excerpt']
+__all__ = ['log', 'NEG_SEED', 'NEG_PLAN', 'VARIANTS', 'negative_tracks', 'noise_clips', 'loop_clips', 'mp3_roundtrip', 'degrade',
+           'degrade_excerpt']
 
 # %% ../nbs/32c_calsources.ipynb #cef1d0bd
 NEG_SEED, NEG_PLAN = 7919, 200   # seed of the negatives (not a corpus seed); tracks planned (the first n are used)
-
-def cache_dir()->Path:
-    "Where rendered calibration music is kept: `$XDG_CACHE_HOME/neural_audio_fp` (default `~/.cache/neural_audio_fp`)."
-    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'neural_audio_fp'
 
 def _render(i:int, plan:list, dur:float, sr:int, seed:int)->np.ndarray:
     from neural_audio_fp.scores import random_arrangement, render_track

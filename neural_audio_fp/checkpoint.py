@@ -6,16 +6,14 @@
 from __future__ import annotations
 from pathlib import Path
 import numpy as np
-import tensorflow as tf
-import keras
-from .core import DataError, get_logger
+from .core import DataError, get_logger, cache_dir
 from .config import Config, load_config, check_compatible
-from .model import build_embedder
 
 log = get_logger(__name__.split('.')[-1])
 
 # %% auto #0
-__all__ = ['log', 'ckpt_dir', 'find_ckpt_dir', 'fit_dir', 'ckpt_path', 'load_fingerprinter', 'embed', 'init_source']
+__all__ = ['log', 'ckpt_dir', 'find_ckpt_dir', 'fit_dir', 'latest_checkpoint', 'ckpt_path', 'load_fingerprinter', 'embed',
+           'load_encoder', 'init_source']
 
 # %% ../nbs/13b_checkpoint.ipynb #e2a4a9cc
 def ckpt_dir(log_root:str|Path, name:str)->Path:
@@ -33,13 +31,23 @@ def fit_dir(log_root:str|Path, name:str)->Path:
     "TensorBoard directory of run `name`: `log_root/fit/name`."
     return Path(log_root)/'fit'/name
 
+def latest_checkpoint(d:str|Path)->str|None:
+    "Prefix of the latest checkpoint in folder `d` (its `checkpoint` state file), or None; as `tf.train.latest_checkpoint`, without TensorFlow."
+    import re
+    d = Path(d); state = d/'checkpoint'
+    if not state.is_file(): return None
+    m = re.search(r'^model_checkpoint_path:\s*"(.*)"\s*$', state.read_text(errors='replace'), re.M)
+    if not m: return None
+    p = Path(m[1]) if Path(m[1]).is_absolute() else d/m[1]
+    return str(p) if Path(f'{p}.index').is_file() else None
+
 def ckpt_path(log_root:str|Path, # `DIR.LOG_ROOT_DIR`
               name:str, # run name
               index:int=None, # checkpoint index (default: the latest)
              )->tuple:
     "(prefix of checkpoint `index` of run `name`, its index); `DataError` if there is none."
     d = find_ckpt_dir(log_root, name)
-    latest = tf.train.latest_checkpoint(str(d)) if d.is_dir() else None
+    latest = latest_checkpoint(d)
     if latest is None: raise DataError(f"no checkpoint in {d}: train one with `nafp train {name}` (or check --log_root/LOG_ROOT_DIR)")
     if index is None: return latest, int(latest.rsplit('-', 1)[1])
     p = d/f'ckpt-{index}'
@@ -49,6 +57,16 @@ def ckpt_path(log_root:str|Path, # `DIR.LOG_ROOT_DIR`
     return str(p), int(index)
 
 # %% ../nbs/13b_checkpoint.ipynb #83997261
+def _run_config(log_root, name, prefix, cfg)->Config:
+    "The config to run checkpoint `prefix` of run `name` with: the saved one, or `cfg` checked against it."
+    saved_p = find_ckpt_dir(log_root, name)/'config.yaml'
+    if not saved_p.exists(): raise DataError(f"{saved_p} is missing: it is written by `nafp train` beside the checkpoints")
+    saved = load_config(saved_p)
+    if cfg is None: return saved
+    cfg = load_config(cfg)
+    check_compatible(saved, cfg, where=f'checkpoint {prefix}')
+    return cfg
+
 def load_fingerprinter(name:str, # run name (folder under `log_root/checkpoint/`)
                        index:int=None, # checkpoint index (default: the latest)
                        cfg:Config|str=None, # configuration to check against the saved one (default: the saved one)
@@ -56,23 +74,20 @@ def load_fingerprinter(name:str, # run name (folder under `log_root/checkpoint/`
                       )->tuple:
     "(embedder (B, FS*DUR) -> (B, d), config, index) restored from a training checkpoint."
     prefix, index = ckpt_path(log_root, name, index)
-    saved_p = find_ckpt_dir(log_root, name)/'config.yaml'
-    if not saved_p.exists(): raise DataError(f"{saved_p} is missing: it is written by `nafp train` beside the checkpoints")
-    saved = load_config(saved_p)
-    if cfg is None: cfg = saved
-    else:
-        cfg = load_config(cfg)
-        check_compatible(saved, cfg, where=f'checkpoint {prefix}')
+    cfg = _run_config(log_root, name, prefix, cfg)
+    import tensorflow as tf
+    from neural_audio_fp.model import build_embedder
     emb = build_embedder(cfg.model)
     tf.train.Checkpoint(model=emb.fingerprinter).restore(prefix).expect_partial()
     log.info(f'restored {prefix}')
     return emb, cfg, index
 
-def embed(embedder:keras.Model, # from `build_embedder` / `load_fingerprinter`
+def embed(embedder, # a Keras embedder from `build_embedder` / `load_fingerprinter`
           segments:np.ndarray, # (n, FS*DUR) float32 audio segments
           batch_size:int=125, # segments per forward pass (`BSZ.TS_BATCH_SZ`)
          )->np.ndarray:
     "Fingerprints of `segments`: (n, d) float32, L2-normalised rows."
+    import tensorflow as tf
     segments = np.asarray(segments, np.float32)
     if segments.ndim != 2: raise ValueError(f"segments must be (n, samples), got shape {segments.shape}")
     f = getattr(embedder, '_nafp_predict', None)
@@ -80,6 +95,39 @@ def embed(embedder:keras.Model, # from `build_embedder` / `load_fingerprinter`
     out = [f(tf.constant(segments[i:i+batch_size])).numpy() for i in range(0, len(segments), batch_size)]
     d = embedder.output_shape[-1]
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, d), np.float32)
+
+# %% ../nbs/13b_checkpoint.ipynb #24575489
+def _export_key(prefix:str, cfg:Config)->str:
+    "Hash of checkpoint `prefix`'s files and the `MODEL` config: the name of its NumPy export."
+    import hashlib, json, dataclasses
+    h = hashlib.sha1(json.dumps(dataclasses.asdict(cfg.model), sort_keys=True, default=str).encode())
+    p = Path(prefix)
+    for f in sorted(p.parent.glob(p.name + '.*')):     # .index and .data-*
+        h.update(f.name.encode()); h.update(f.read_bytes())
+    return h.hexdigest()[:24]
+
+def load_encoder(name:str, # run name (as `load_fingerprinter`)
+                 index:int=None, # checkpoint index (default: the latest)
+                 cfg:Config|str=None, # configuration to check against the saved one
+                 log_root:str|Path='./logs/', # `DIR.LOG_ROOT_DIR`
+                 engine:str=None, # 'auto' | 'numpy' | 'tensorflow' (None: `NAFP_ENGINE`, else 'auto')
+                )->tuple:
+    "(fingerprints function (n, FS*DUR) -> (n, d), config, index, engine used): NumPy from the cached export when there is one, else TensorFlow (writing the export)."
+    from neural_audio_fp.npmodel import NumpyEncoder, save_arrays, engine as pick_engine
+    prefix, index = ckpt_path(log_root, name, index)
+    cfg = _run_config(log_root, name, prefix, cfg)
+    npz = cache_dir()/'encoders'/f'{_export_key(prefix, cfg)}.npz'
+    if pick_engine(npz.is_file(), engine) == 'numpy':
+        try:
+            enc = NumpyEncoder(npz)
+            if (enc.d, enc.n_samples) == (cfg.model.emb_sz, int(round(cfg.model.fs*cfg.model.dur))): return enc, cfg, index, 'numpy'
+            log.warning(f"{npz}: does not match checkpoint {prefix}; loading it with TensorFlow")
+        except DataError as e: log.warning(f"{e}; loading {prefix} with TensorFlow")
+    emb, cfg, index = load_fingerprinter(name, index, cfg, log_root)
+    try: npz.parent.mkdir(parents=True, exist_ok=True); save_arrays(emb, npz)
+    except OSError as e: log.debug(f"no NumPy export of {prefix} kept: {e}")
+    bs = cfg.bsz.ts_batch_sz
+    return (lambda x: embed(emb, x, bs)), cfg, index, 'tensorflow'
 
 # %% ../nbs/13b_checkpoint.ipynb #530617c2
 def init_source(src:str, # `pretrained-NAME` (shipped), a checkpoint folder or prefix, or a run `NAME[:INDEX]` under `log_root`
@@ -91,7 +139,7 @@ def init_source(src:str, # `pretrained-NAME` (shipped), a checkpoint folder or p
     run, _, idx = src.rpartition(':')
     if run and idx.isdigit(): src = ckpt_path(log_root, run, int(idx))[0]      # a run's INDEX-th checkpoint: its prefix
     for d in [Path(src), ckpt_dir(log_root, src)] + ([weights_root()/name] if name else []):
-        prefix = str(d) if Path(f'{d}.index').is_file() else tf.train.latest_checkpoint(str(d)) if d.is_dir() else None
+        prefix = str(d) if Path(f'{d}.index').is_file() else latest_checkpoint(d)
         if prefix is None: continue
         cfg = Path(prefix).parent/'config.yaml'
         if not cfg.is_file(): raise DataError(f"{cfg} is missing: the weights in {Path(prefix).parent} need the config.yaml they were trained with")

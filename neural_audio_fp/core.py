@@ -10,7 +10,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['logger', 'QUIET_LOGGERS', 'NafpError', 'ConfigError', 'AudioError', 'DataError', 'get_logger', 'setup_logging',
-           'quiet_startup', 'set_seed', 'tf_gpus', 'faiss_gpu_count', 'atomic_path', 'progress']
+           'quiet_startup', 'set_seed', 'tf_gpus', 'faiss_gpu_count', 'atomic_path', 'progress', 'cache_dir']
 
 # %% ../nbs/00_core.ipynb #43454abb
 class NafpError(Exception):
@@ -109,3 +109,8 @@ def progress(it=None, # iterable to wrap
     from tqdm.auto import tqdm
     disable = kwargs.pop('disable', bool(os.environ.get('NAFP_NO_PROGRESS')))
     return tqdm(it, total=total, desc=desc, disable=disable, dynamic_ncols=True, **kwargs)
+
+# %% ../nbs/00_core.ipynb #32a75aa5
+def cache_dir()->Path:
+    "The package's cache folder: `$XDG_CACHE_HOME/neural_audio_fp` (default `~/.cache/neural_audio_fp`); safe to delete."
+    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'neural_audio_fp'

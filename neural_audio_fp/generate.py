@@ -266,14 +266,14 @@ def generate(cfg, # `Config` (DIR, DATA_SEL, MODEL, BSZ.TS_BATCH_SZ, TD_AUG, DEV
 
 def _generate(cfg, name, index, source, output, skip_dummy, seed, overwrite, tracks_per_part, early):
     "`generate` once the first tracks are being decoded (`early`)."
-    from neural_audio_fp.train import load_fingerprinter, embed
+    from neural_audio_fp.checkpoint import load_encoder
     from neural_audio_fp.audio import list_audio
     from neural_audio_fp.config import split_dir, save_config
-    embedder, cfg, index = load_fingerprinter(name, index, cfg=cfg, log_root=cfg.dir.log_root_dir)
+    fn, cfg, index, eng = load_encoder(name, index, cfg=cfg, log_root=cfg.dir.log_root_dir)   # NumPy once the checkpoint was exported
+    log.info(f'{name} checkpoint {index}: fingerprinting with {eng}')
     out, m = emb_dir(output or cfg.dir.output_root_dir, name, index), cfg.model
     out.mkdir(parents=True, exist_ok=True); _clean_strays(out, ['config.yaml'])
     with atomic_path(out/'config.yaml') as t: save_config(cfg, t)   # the config used, beside the outputs
-    fn = lambda x: embed(embedder, x, cfg.bsz.ts_batch_sz)
     kw = dict(sr=m.fs, dur=m.dur, hop=m.hop, tracks_per_part=tracks_per_part, overwrite=overwrite, workers=cfg.device.cpu_n_workers)
     key = dict(name=name, index=index, model=dataclasses.asdict(m))
     if source: return fingerprint_tracks(list_audio(source), fn, out, ('custom_source',), root=source, key=key, early=early, **kw)

@@ -46,7 +46,7 @@ def save_arrays(embedder, # a Keras embedder
                 path:str|Path, # the `.npz` file to write
                )->Path:
     "Write `export_arrays(embedder)` to `path` (atomically: temporary name, then rename)."
-    path = Path(path); tmp = path.with_name(f'.{path.name}.tmp')
+    path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')   # one per process: two may export the same model at once
     with open(tmp, 'wb') as f: np.savez(f, **export_arrays(embedder))
     os.replace(tmp, path)
     return path
