@@ -73,12 +73,8 @@ def resample(x:np.ndarray, # audio (n,) or (n, channels)
     if sr_in == sr: return np.ascontiguousarray(x, dtype=np.float32)
     return soxr.resample(np.ascontiguousarray(x, dtype=np.float32), sr_in, sr, quality='HQ').astype(np.float32)
 
-def load_audio(path:str|Path, # audio file (wav, flac, ogg; mp3 where libsndfile decodes it)
-               sr:int=8000, # output sample rate
-               min_dur:float=0., # shortest acceptable duration (s) after resampling
-              )->np.ndarray:
-    "Decode `path` into mono float32 `(n,)` at `sr` Hz; `AudioError` naming the file if unusable."
-    path = check_audio_file(path)
+def _read_whole(path:Path)->tuple:
+    "(mono float32 (n,), file rate): the whole file read at once and its channels averaged; `AudioError` saying what is wrong."
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
@@ -86,7 +82,35 @@ def load_audio(path:str|Path, # audio file (wav, flac, ogg; mp3 where libsndfile
     except Exception as e: raise _decode_error(path, e) from None
     if x.size == 0: raise AudioError(f"{path}: contains no audio samples; re-export or delete it")
     _check_finite(path, x)
-    x = resample(x.mean(1), sr_in, sr)
+    return x.mean(1), sr_in
+
+# %% ../nbs/02_audio.ipynb #98c2e984
+def _read_mono(path:Path, block:int=1<<16)->tuple|None:
+    "(mono float32 (n,), file rate), decoded `block` frames at a time and mixed as it comes; None for anything unusual."
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            with sf.SoundFile(str(path)) as f:
+                n, ch, sr_in = f.frames, f.channels, f.samplerate
+                if ch > 2: return None                             # rare: read whole
+                m, buf, i = np.empty(n, np.float32), np.empty((max(1, min(block, n)), ch), np.float32), 0
+                while k := len(f.read(len(buf), dtype='float32', always_2d=True, out=buf)):
+                    if ch == 2: np.add(buf[:k, 0], buf[:k, 1], out=m[i:i+k])
+                    else: m[i:i+k] = buf[:k, 0]
+                    i += k
+    except Exception: return None                                  # `_read_whole` names the error
+    m = m[:i]
+    if ch == 2: m /= 2                                             # numpy's mean of two values: their float32 sum over 2
+    return (m, sr_in) if i and np.isfinite(m.sum()) else None      # empty, NaN or inf: `_read_whole`'s errors
+
+# %% ../nbs/02_audio.ipynb #fc6bbd87
+def load_audio(path:str|Path, # audio file (wav, flac, ogg; mp3 where libsndfile decodes it)
+               sr:int=8000, # output sample rate
+               min_dur:float=0., # shortest acceptable duration (s) after resampling
+              )->np.ndarray:
+    "Decode `path` into mono float32 `(n,)` at `sr` Hz; `AudioError` naming the file if unusable."
+    path = check_audio_file(path)
+    x = resample(*(_read_mono(path) or _read_whole(path)), sr)
     if len(x) < min_dur*sr:
         raise AudioError(f"{path}: too short ({len(x)/sr:.2f} s < {min_dur} s); use longer recordings or remove it")
     return x

@@ -108,10 +108,9 @@ def write_fingerprints(d:str|Path, # output directory
 def _plan_hash(**kw)->str: return hashlib.sha1(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 def _load_track(p, sr, dur, hop):
-    from neural_audio_fp.audio import segment
-    from neural_audio_fp.readahead import decode_mono
+    from neural_audio_fp.audio import load_audio, segment
     from neural_audio_fp.core import AudioError
-    try: return segment(decode_mono(p, sr), sr, dur, hop)
+    try: return segment(load_audio(p, sr), sr, dur, hop)
     except AudioError as e:
         log.warning(f"skipped {e}")
         return np.zeros((0, int(round(dur*sr))), np.float32)
