@@ -7,7 +7,10 @@ on the same audio files (44.1 kHz OGG music by default: what users decode), in o
    memory, after a warm-up batch (also at the preset's BSZ.TS_BATCH_SZ, which `generate` uses);
 2. `nafp generate NAME --source DIR` as a subprocess: segments/s over the whole command (start-up
    included), and without the start-up (the wall time of the same command on a one-second file
-   subtracted);
+   subtracted). The checkpoint's first run, which loads TensorFlow and exports the weights to a
+   fresh cache folder, is timed apart; the timed runs are later runs, which run the model with
+   NumPy (`--engine auto`, what a user gets; `--engine tensorflow` for the TensorFlow path). The
+   NumPy encoder alone is timed too;
 3. the ratio (2)/(1), with and without the start-up.
 
 The runs of (1) and (2) alternate `--repeats` times and the medians are reported. It also prints
@@ -70,16 +73,16 @@ def audio_cost(files:list, sr:int=8000)->dict:
     return res
 
 def encoder_run(emb, x:np.ndarray, bs:int)->tuple:
-    "(segments/s, CPU s per 1,000 segments) of `embed` on the in-memory segments `x`."
+    "(segments/s, CPU s per 1,000 segments) of `embed` on the in-memory segments `x` (`emb`: a Keras embedder, or a NumPy encoder)."
     from neural_audio_fp.checkpoint import embed
     w, c = time.perf_counter(), time.process_time()
-    embed(emb, x, bs)
+    emb(x) if callable(emb) and not hasattr(emb, 'layers') else embed(emb, x, bs)
     w, c = time.perf_counter() - w, time.process_time() - c
     return len(x) / w, c / len(x) * 1000
 
 def generate_run(name:str, cfg_yaml:Path, log_root:Path, src:Path, out:Path, code:str=None)->tuple:
     "(wall seconds, CPU seconds, fingerprints written) of `nafp generate NAME --source SRC`, as a user runs it."
-    env = {**os.environ, 'NAFP_NO_PROGRESS': '1', 'TF_CPP_MIN_LOG_LEVEL': '2', **({'PYTHONPATH': code} if code else {})}
+    env = {**os.environ, 'NAFP_NO_PROGRESS': '1', 'TF_CPP_MIN_LOG_LEVEL': '2', **({'PYTHONPATH': code} if code else {})}   # NAFP_ENGINE, XDG_CACHE_HOME: main's
     cmd = ['nafp', 'generate', name, '--config', str(cfg_yaml), '--log_root', str(log_root), '--source', str(src),
            '--output', str(out), '--overwrite']
     cpu = lambda: (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(resource.RUSAGE_CHILDREN))
@@ -98,12 +101,14 @@ def main():
     ap.add_argument('--repeats', type=int, default=2, help='alternating runs of encoder and generate per preset')
     ap.add_argument('--baseline', default=None, help='a checkout of another version of neural_audio_fp: its `nafp generate` runs beside')
     ap.add_argument('--workers', type=int, default=None, help='DEVICE.CPU_N_WORKERS of the generate runs (default: the preset\'s)')
+    ap.add_argument('--engine', default='auto', help="NAFP_ENGINE of the generate runs: auto (NumPy once the checkpoint is exported, as users get it), numpy, tensorflow")
     args = ap.parse_args()
-    os.environ.setdefault('NAFP_NO_PROGRESS', '1'); os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    os.environ.setdefault('NAFP_NO_PROGRESS', '1'); os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2'); os.environ['NAFP_ENGINE'] = args.engine
     seg = dict(s.split(':') for s in args.segments.split(',')) if ':' in args.segments else {}
     import soundfile as sf
     from neural_audio_fp.audio import load_audio, segment, write_wav
     tmp = Path(tempfile.mkdtemp())
+    os.environ['XDG_CACHE_HOME'] = str(tmp/'cache')     # a fresh cache: the first generate run of a checkpoint exports it, as for a user
     try:
         one = tmp/'one'; write_wav(one/'one.wav', .1 * np.random.default_rng(0).standard_normal(12000))   # 1.5 s: start-up only
         print(f"cores: {len(os.sched_getaffinity(0))}; source: {args.source}", flush=True)
@@ -118,14 +123,20 @@ def main():
                   f"read-ahead workers {cfg.device.cpu_n_workers}", flush=True)
             a = audio_cost(files, cfg.model.fs)
             encoder_run(emb, x[:256], 256)                                         # warm-up: trace and allocate
+            w0, _, _ = generate_run(name, cfg_yaml, tmp/'logs', one, tmp/'out0')     # the checkpoint's first run (TensorFlow; exports it)
+            from neural_audio_fp.checkpoint import load_encoder
+            npenc, _, _, eng = load_encoder(name, cfg=cfg_yaml, log_root=tmp/'logs')
+            print(f"  first generate run of the checkpoint (1.5 s file): {w0:.1f} s; later runs use {eng}", flush=True)
+            encoder_run(npenc, x[:256], 256) if eng == 'numpy' else None
             runs = []
             for r in range(args.repeats):
                 e256, c256 = encoder_run(emb, x, 256)
                 ets, _ = encoder_run(emb, x, cfg.bsz.ts_batch_sz)
+                enp = encoder_run(npenc, x, 256)[0] if eng == 'numpy' else float('nan')
                 w, c, n = generate_run(name, cfg_yaml, tmp/'logs', src, tmp/'out')
                 w1, c1, _ = generate_run(name, cfg_yaml, tmp/'logs', one, tmp/'out1')
                 if n != len(x): raise SystemExit(f"generate wrote {n} fingerprints for {len(x)} segments")
-                runs.append(dict(enc=e256, enc_cpu=c256, enc_ts=ets, gen=n / w, gen_net=n / max(w - w1, 1e-9), wall=w, startup=w1,
+                runs.append(dict(enc=e256, enc_cpu=c256, enc_ts=ets, enc_np=enp, gen=n / w, gen_net=n / max(w - w1, 1e-9), wall=w, startup=w1,
                                  gen_cpu=(c - c1) / n * 1000))
                 if args.baseline:
                     bw, bc, bn = generate_run(name, cfg_yaml, tmp/'logs', src, tmp/'out-base', args.baseline)
@@ -136,13 +147,14 @@ def main():
                     print(f"  run {r}: baseline generate {bw:6.1f} s = {bn/bw:7.1f} seg/s, start-up {bw1:4.1f} s, without it "
                           f"{runs[-1]['base_net']:7.1f} seg/s; CPU s per 1,000 segments {runs[-1]['base_cpu']:.2f}; "
                           f"fingerprints {'identical' if same else 'DIFFERENT'}", flush=True)
-                print(f"  run {r}: encoder {e256:7.1f} seg/s (batch 256), {ets:7.1f} (batch {cfg.bsz.ts_batch_sz}); generate {w:6.1f} s = "
+                print(f"  run {r}: encoder {e256:7.1f} seg/s (batch 256), {ets:7.1f} (batch {cfg.bsz.ts_batch_sz}), NumPy {enp:7.1f}; generate {w:6.1f} s = "
                       f"{n/w:7.1f} seg/s, start-up {w1:4.1f} s, without it {runs[-1]['gen_net']:7.1f} seg/s; CPU s per 1,000 segments: "
                       f"encoder {c256:.2f}, generate without start-up {runs[-1]['gen_cpu']:.2f}", flush=True)
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             bound = med['enc_cpu'] / (med['enc_cpu'] + a['load_audio'])
             print(f"  audio path, CPU s per 1,000 segments: load_audio {a['load_audio']:.2f}, whole-file read and mean {a['whole_file']:.2f}; "
                   f"encoder {med['enc_cpu']:.2f} -> full overlap would give {bound:.2f}")
+            print(f"  {preset}: NumPy encoder alone {med['enc_np']:.1f} seg/s (generate/NumPy encoder end to end {med['gen']/med['enc_np']:.2f})", flush=True)
             print(f"  {preset}: encoder {med['enc']:.1f} seg/s; generate {med['gen']:.1f} seg/s end to end, {med['gen_net']:.1f} without "
                   f"the {med['startup']:.1f} s start-up; ratio generate/encoder = {med['gen']/med['enc']:.2f} end to end, "
                   f"{med['gen_net']/med['enc']:.2f} without start-up; in CPU time (encoder / generate) {med['enc_cpu']/med['gen_cpu']:.2f}", flush=True)
