@@ -12,7 +12,7 @@ from fastcore.script import call_parse, Param
 from .core import NafpError, DataError, ConfigError, get_logger, progress
 from .index import build_index
 from .matcher import SequenceMatcher, RowStore
-from .generate import load_memmap, load_meta, emb_dir
+from .fpfiles import load_memmap, load_meta, emb_dir
 
 log = get_logger('evaluate')
 

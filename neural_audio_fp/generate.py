@@ -11,98 +11,12 @@ import numpy as np
 from fastcore.script import call_parse, Param
 from .core import NafpError, DataError, ConfigError, get_logger, atomic_path, progress
 from .readahead import read_ahead
+from .fpfiles import emb_dir, mm_paths, load_memmap, load_meta, _save_npz, _commit, write_fingerprints   # the files (chapter 20b)
 
 log = get_logger('generate')
 
 # %% auto #0
-__all__ = ['log', 'emb_dir', 'mm_paths', 'load_memmap', 'load_meta', 'write_fingerprints', 'fingerprint_tracks', 'generate',
-           'log_root_overrides', 'generate_cmd']
-
-# %% ../nbs/20_generate.ipynb #4b87a0f1
-def emb_dir(output_root:str|Path, # `DIR.OUTPUT_ROOT_DIR`
-            name:str, # checkpoint name
-            index:int|str, # checkpoint index
-           )->Path:
-    "`OUTPUT_ROOT_DIR/NAME/INDEX`: where `generate` writes and `evaluate` reads."
-    return Path(output_root)/name/str(index)
-
-def mm_paths(d:str|Path, name:str)->tuple:
-    "Paths of the memmap, its shape file and its metadata file."
-    d = Path(d)
-    return d/f'{name}.mm', d/f'{name}_shape.npy', d/f'{name}_meta.npz'
-
-# %% ../nbs/20_generate.ipynb #79365348
-def load_memmap(d:str|Path, # directory holding `<name>.mm` and `<name>_shape.npy`
-                name:str, # 'db', 'query', 'dummy_db' or 'custom_source'
-               )->np.memmap:
-    "Open a fingerprint memmap read-only: (n, d) float32."
-    mm, shp, _ = mm_paths(d, name)
-    if not (mm.is_file() and shp.is_file()):
-        raise DataError(f"no fingerprints '{name}' in {d} ({mm.name} and {shp.name} needed): run `nafp generate` first")
-    n, dim = (int(v) for v in np.load(shp))
-    if mm.stat().st_size != n * dim * 4:
-        raise DataError(f"{mm} has {mm.stat().st_size} bytes, {shp.name} says {n}x{dim} float32: "
-                        "the file is incomplete or from another run; re-run `nafp generate`")
-    return np.memmap(mm, dtype=np.float32, mode='r', shape=(n, dim))
-
-def load_meta(d:str|Path, # directory of the memmap
-              name:str, # memmap name
-             )->dict|None:
-    "Per-row metadata of a memmap (`track`, `start`, `paths`, `root`), or None when absent (e.g. made by the original)."
-    p = mm_paths(d, name)[2]
-    if not p.is_file(): return None
-    with np.load(p, allow_pickle=False) as z: m = {k: z[k] for k in z.files}
-    m['paths'] = [str(o) for o in m['paths']]; m['root'] = str(m['root'])
-    return m
-
-# %% ../nbs/20_generate.ipynb #ff49bf42
-def _save_npz(path:Path, **arrays):
-    "Like `np.savez`, but with fixed zip timestamps: the same arrays always give the same bytes."
-    with zipfile.ZipFile(path, 'w', zipfile.ZIP_STORED) as z:
-        for k, v in arrays.items():
-            with z.open(zipfile.ZipInfo(f'{k}.npy', date_time=(1980, 1, 1, 0, 0, 0)), 'w', force_zip64=True) as f:
-                np.lib.format.write_array(f, np.asanyarray(v), allow_pickle=False)
-
-def _commit(stage:Path, files:list):
-    "Move the staged `files` into place; the last one marks the unit complete, so it is removed first and renamed last."
-    if files[-1].exists(): os.unlink(files[-1])
-    for f in files: os.replace(stage/f.name, f)
-
-# %% ../nbs/20_generate.ipynb #51e05782
-def write_fingerprints(d:str|Path, # output directory
-                       name:str, # memmap name
-                       parts:Sequence[np.ndarray], # (n_i, d) float32 arrays (or an iterator of them), concatenated in order
-                       track:np.ndarray, # (n,) track index of every row
-                       start:np.ndarray, # (n,) start time (s) of every row
-                       paths:Sequence[str], # track paths (relative to `root`)
-                       root:str='', # folder the paths are relative to
-                       key:str='', # identity of the run (model, data, settings)
-                       dim:int=None, # fingerprint dimension (needed when `parts` is an iterator)
-                      )->Path:
-    "Write `<name>.mm`, `<name>_shape.npy` and `<name>_meta.npz` as one unit: staged in full, then moved in place, metadata last."
-    d = Path(d); mm, shp, meta = mm_paths(d, name)
-    n = len(track)
-    if n == 0: raise DataError(f"no fingerprints to write for '{name}': the source folder has no audio of at least 1 s")
-    if dim is None: dim = parts[0].shape[1]
-    if len(start) != n: raise DataError(f"metadata of '{name}' has {len(start)} start times for {n} rows")
-    stage = d/f'.{mm.name}.staging.tmp'
-    if stage.exists(): shutil.rmtree(stage)
-    stage.mkdir(parents=True)
-    try:
-        arr, i = np.memmap(stage/mm.name, dtype=np.float32, mode='w+', shape=(n, dim)), 0
-        for p in parts:
-            if not len(p): continue
-            if i + len(p) > n: raise DataError(f"'{name}': more fingerprints than metadata rows ({n})")
-            if not np.isfinite(p).all(): raise DataError(f"'{name}': NaN or infinite fingerprints in rows {i}-{i+len(p)-1}; nothing was written")
-            arr[i:i+len(p)] = p; i += len(p)
-        arr.flush(); del arr
-        if i != n: raise DataError(f"'{name}': {i} fingerprints for {n} metadata rows")
-        with open(stage/shp.name, 'wb') as f: np.save(f, np.array([n, dim], np.int64))
-        _save_npz(stage/meta.name, track=np.asarray(track, np.int32), start=np.asarray(start, np.float32),
-                  paths=np.asarray(list(paths), dtype=str), root=np.asarray(str(root)), key=np.asarray(key))
-        _commit(stage, [shp, mm, meta])
-    finally: shutil.rmtree(stage, ignore_errors=True)
-    return mm
+__all__ = ['log', 'fingerprint_tracks', 'generate', 'log_root_overrides', 'generate_cmd']
 
 # %% ../nbs/20_generate.ipynb #2070abb0
 def _plan_hash(**kw)->str: return hashlib.sha1(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
