@@ -14,7 +14,7 @@ from .core import NafpError, ConfigError, AudioError, DataError, get_logger, pro
 from .dbparts import Embedder, random_embedder, parse_checkpoint, checkpoint_embedder, FaissBackend, BACKENDS, get_backend
 from .dbparts import MODEL_DIR, store_model, verify_model, stored_embedder, stored_backend, embed_file
 from .dbguard import read_current, check_meta, write_error
-from .dbstore import FORMAT, FORMAT_VERSION, ROW_DTYPE, _current, _read_meta, _retry, _writer, _versions, _commit
+from .dbstore import FORMAT, FORMAT_VERSION, ROW_DTYPE, _current, _read_meta, _retry, _writer, _versions, _commit, open_vectors
 
 log = get_logger('db')
 
@@ -39,10 +39,7 @@ class FingerprintDB:
     def _open(self, vdir:Path):
         "Read version `vdir`: meta, vectors (a memmap, valid even once a writer deletes the file), rows."
         meta = _read_meta(self.path, vdir); n, d = meta['n_rows'], meta['d']
-        vf, rf = vdir/'vectors.f32', vdir/'rows.npy'
-        if not vf.is_file() or vf.stat().st_size != n*d*4:
-            raise DataError(f"{vf}: expected {n}x{d} float32 ({n*d*4} bytes), found {vf.stat().st_size if vf.exists() else 'no file'}; the database is corrupt, rebuild it")
-        vectors = np.memmap(vf, np.float32, 'r', shape=(n, d)) if n else np.zeros((0, d), np.float32)
+        vectors, rf = open_vectors(vdir, meta), vdir/'rows.npy'
         try: rows = np.load(rf)
         except FileNotFoundError: raise
         except (OSError, ValueError) as e: raise DataError(f"{rf}: unreadable ({e}); the database is corrupt, rebuild it") from None
@@ -168,7 +165,7 @@ def _append(db:FingerprintDB, items:Iterable, stats:dict, total:int=None):
     def fill(tmp):
         rows, n = [db.rows], len(db.rows)
         with open(tmp/'vectors.f32', 'wb') as f:
-            for i in range(0, n, 1<<16): f.write(np.ascontiguousarray(db.vectors[i:i+(1<<16)]).tobytes())
+            for i in range(0, n, 1<<16): f.write(np.ascontiguousarray(db.vectors[i:i+(1<<16)], np.float32).tobytes())
             for path, h, title, x in progress(items, total=total, desc='fingerprinting'):
                 try: v, secs = embed_file(e, x) if isinstance(x, Path) else (e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs)
                 except AudioError as err: log.warning(f"skipping {err}"); stats['failed'] += 1; continue
@@ -239,7 +236,7 @@ def remove(self:FingerprintDB, tracks:int|str|Path|list, # track ids, file paths
     def fill(tmp):
         sel = np.flatnonzero(keep)
         with open(tmp/'vectors.f32', 'wb') as f:
-            for i in range(0, len(sel), 1<<16): f.write(np.ascontiguousarray(self.vectors[sel[i:i+(1<<16)]]).tobytes())
+            for i in range(0, len(sel), 1<<16): f.write(np.ascontiguousarray(self.vectors[sel[i:i+(1<<16)]], np.float32).tobytes())
         rows = self.rows[keep]; np.save(tmp/'rows.npy', rows)
         meta['tracks'] = [t for t in meta['tracks'] if t['id'] not in ids]
         starts = {int(t): int(i) for t, i in zip(*np.unique(rows['track'], return_index=True))}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/30c_dbstore.ipynb #197bb8bb
 from __future__ import annotations
-import os, json, time, shutil, contextlib, fcntl
+import os, json, time, shutil, contextlib, fcntl, mmap
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -14,10 +14,11 @@ from .dbguard import read_current, check_meta, write_error
 log = get_logger('db')
 
 # %% auto #0
-__all__ = ['log', 'FORMAT', 'FORMAT_VERSION', 'ROW_DTYPE']
+__all__ = ['log', 'FORMAT', 'FORMAT_VERSION', 'ROW_DTYPE', 'VECTOR_FILES', 'COMPACT_TYPES', 'store_kind', 'to_f16', 'vector_file',
+           'open_vectors']
 
 # %% ../nbs/30c_dbstore.ipynb #82e8fa10
-FORMAT, FORMAT_VERSION = 'neural_audio_fp.FingerprintDB', 1
+FORMAT, FORMAT_VERSION = 'neural_audio_fp.FingerprintDB', 2   # 2: fingerprints may be stored as float16 (`vectors.f16`)
 ROW_DTYPE = np.dtype([('track', '<i8'), ('start', '<f4')])
 
 def _current(path:Path)->Path:
@@ -71,10 +72,51 @@ def _writer(path:Path):
         try: yield
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
+# %% ../nbs/30c_dbstore.ipynb #720ccc74
+VECTOR_FILES = {'f32': ('vectors.f32', np.float32), 'f16': ('vectors.f16', np.float16)}
+COMPACT_TYPES = ('ivfpq', 'ivfpq-rr')   # PQ-coded indexes: their re-scoring fingerprints are kept as float16
+
+def store_kind(spec:dict # the backend spec a write returned (with `built`)
+              )->str:
+    "'f16' when the backend built a PQ-coded index (`COMPACT_TYPES`), else 'f32'."
+    b = spec.get('built') if isinstance(spec, dict) else None
+    return 'f16' if isinstance(b, dict) and b.get('index_type') in COMPACT_TYPES else 'f32'
+
+def to_f16(folder:Path, # a version folder being written, holding vectors.f32
+           n:int, d:int, # rows and dimension
+           chunk:int=1 << 18, # rows converted at a time
+          ):
+    "Replace `folder/vectors.f32` by `vectors.f16`, converted chunk by chunk (temp name, then rename)."
+    src = np.memmap(folder/'vectors.f32', np.float32, 'r', shape=(n, d)) if n else np.zeros((0, d), np.float32)
+    with open(folder/'vectors.f16.tmp', 'wb') as f:
+        for i in range(0, n, chunk): f.write(np.asarray(src[i:i+chunk], np.float16).tobytes())
+    del src
+    os.replace(folder/'vectors.f16.tmp', folder/'vectors.f16'); (folder/'vectors.f32').unlink()
+
+# %% ../nbs/30c_dbstore.ipynb #1140c695
+def vector_file(vdir:Path, # a version folder
+                meta:dict, # its meta.json
+               )->tuple:
+    "(path, dtype) of a version's fingerprints: `vectors.f16` where `meta['vectors']` is 'f16', else `vectors.f32`."
+    name, dt = VECTOR_FILES[meta.get('vectors', 'f32')]
+    return Path(vdir)/name, np.dtype(dt)
+
+def open_vectors(vdir:Path, # a version folder
+                 meta:dict, # its meta.json
+                )->np.ndarray:
+    "The (n, d) fingerprints of a version, memory-mapped read-only with random-access advice (a query maps the pages it reads, not their neighbours)."
+    n, d = meta['n_rows'], meta['d']; f, dt = vector_file(vdir, meta); size = n*d*dt.itemsize
+    if not f.is_file() or f.stat().st_size != size:
+        raise DataError(f"{f}: expected {n}x{d} {dt.name} ({size} bytes), found {f.stat().st_size if f.exists() else 'no file'}; the database is corrupt, rebuild it")
+    if not n: return np.zeros((0, d), dt)
+    v = np.memmap(f, dt, 'r', shape=(n, d))
+    v._mmap.madvise(mmap.MADV_RANDOM)
+    return v
+
 # %% ../nbs/30c_dbstore.ipynb #eeff2862
 def _commit(path:Path, # DB directory (writer lock held)
             meta:dict, # new meta without backend spec
-            fill:Callable, # fill(tmp_dir) writes vectors.f32 and rows.npy
+            fill:Callable, # fill(tmp_dir) writes vectors.f32 and rows.npy (False: nothing changed)
             backend:object, # backend writing the index
            )->str:
     "Write a complete new version beside the live one, then switch `CURRENT` to it atomically."
@@ -87,8 +129,10 @@ def _commit(path:Path, # DB directory (writer lock held)
         if fill(tmp) is False: shutil.rmtree(tmp); return None   # nothing changed: no new version
         n, d = meta['n_rows'], meta['d']
         vec = np.memmap(tmp/'vectors.f32', np.float32, 'r', shape=(n, d)) if n else np.zeros((0, d), np.float32)
-        meta = dict(meta, backend=backend.write(vec, tmp, vname), version=vname, updated=time.time())
-        del vec
+        spec = backend.write(vec, tmp, vname); del vec
+        kind = store_kind(spec)
+        if kind == 'f16': to_f16(tmp, n, d)           # the index is built: the float32 file gives way to its float16 copy
+        meta = dict(meta, backend=spec, vectors=kind, format_version=FORMAT_VERSION if kind == 'f16' else 1, version=vname, updated=time.time())
         _write_meta(tmp, meta)
         for f in tmp.iterdir():
             if f.is_file():

@@ -16,9 +16,9 @@ __all__ = ['log', 'Boundary', 'BLAS_MIN', 'RowStore', 'align_candidates', 'align
 
 # %% ../nbs/22_matcher.ipynb #167c57a3
 class RowStore:
-    "Read-only rows of several (n_i, d) arrays (memmaps fine) as one (sum n_i, d) array."
+    "Read-only rows of several (n_i, d) float32 or float16 arrays (memmaps fine) as one (sum n_i, d) float32 array."
     def __init__(self, *arrays:np.ndarray):
-        self.arrays = [a if (a.dtype == np.float32 and a.flags.c_contiguous) else np.ascontiguousarray(a, np.float32)
+        self.arrays = [a if (a.dtype in (np.float32, np.float16) and a.flags.c_contiguous) else np.ascontiguousarray(a, np.float32)
                        for a in arrays if a is not None]
         if not self.arrays: raise DataError("RowStore needs at least one (n,d) array")
         ds = {a.shape[1] for a in self.arrays}
@@ -33,7 +33,7 @@ class RowStore:
             )->np.ndarray:
         "Rows `ids` -> array of shape `ids.shape + (d,)`, float32."
         ids = np.asarray(ids)
-        if len(self.arrays) == 1: return np.take(self.arrays[0], ids.ravel(), axis=0).reshape(ids.shape + (self.d,))
+        if len(self.arrays) == 1: return np.take(self.arrays[0], ids.ravel(), axis=0).astype(np.float32, copy=False).reshape(ids.shape + (self.d,))
         flat = ids.ravel(); out = np.empty((len(flat), self.d), np.float32)
         part = np.searchsorted(self.offsets, flat, side='right') - 1
         for p, a in enumerate(self.arrays):
