@@ -116,7 +116,7 @@ def child(a):
     q10, r10, t10 = Q[10]; one = []
     faiss.omp_set_num_threads(1)
     for i in range(min(100, len(q10))): one.append(int(m.match(q10[i:i+1], top_n=1)[0][0, 0]))
-    after100, peak100 = rss_kb(), rss_kb('VmHWM')
+    after100, peak100, anon100, file100 = rss_kb(), rss_kb('VmHWM'), rss_kb('RssAnon'), rss_kb('RssFile')
     lat = {}
     for s in LENGTHS:
         ts = []
@@ -130,7 +130,7 @@ def child(a):
     for s in LENGTHS:
         q, r, t = Q[s]; top = np.concatenate([m.match(q[i:i+50], top_n=1)[0][:, 0] for i in range(0, len(q), 50)])
         res[s] = hits(top, r, t).astype(int).tolist()
-    print(json.dumps(dict(base_kb=base, opened_kb=opened, after100_kb=after100, peak100_kb=peak100, peak_kb=rss_kb('VmHWM'),
+    print(json.dumps(dict(base_kb=base, opened_kb=opened, after100_kb=after100, peak100_kb=peak100, anon100_kb=anon100, file100_kb=file100, peak_kb=rss_kb('VmHWM'),
                           open_s=open_s, latency_ms=lat, hits=res, hits100=hits(np.array(one), r10[:len(one)], t10[:len(one)]).astype(int).tolist(),
                           vectors=db.meta.get('vectors', 'f32'), built=db.meta['backend'].get('built'))))
 
@@ -271,7 +271,8 @@ def main():
             r = measure(path, qnpz, nq if t == 'l2' else a.queries, timed, a.threads)
             row = dict(rows=n, type=t, build_s=bt, disk_bytes=disk, disk_bytes_row=disk/n, n_queries=nq if t == 'l2' else a.queries,
                        ram_bytes_row=max(r['after100_kb'] - r['base_kb'], 0)*1024/n, base_mb=r['base_kb']/1024,
-                       opened_mb=r['opened_kb']/1024, after100_mb=r['after100_kb']/1024, peak100_mb=r['peak100_kb']/1024, peak_mb=r['peak_kb']/1024,
+                       opened_mb=r['opened_kb']/1024, after100_mb=r['after100_kb']/1024, peak100_mb=r['peak100_kb']/1024,
+                       anon100_mb=r.get('anon100_kb', 0)/1024, file100_mb=r.get('file100_kb', 0)/1024, peak_mb=r['peak_kb']/1024,
                        open_s=r['open_s'], latency_ms={str(s): v for s, v in r['latency_ms'].items()}, vectors=r['vectors'], built=r['built'],
                        hits={str(s): v for s, v in r['hits'].items()}, timed=timed,
                        top1={str(s): 100*float(np.mean(v)) for s, v in r['hits'].items()})

@@ -14,6 +14,7 @@ from .core import NafpError, ConfigError, AudioError, DataError, get_logger, pro
 from .dbparts import Embedder, random_embedder, parse_checkpoint, checkpoint_embedder, FaissBackend, BACKENDS, get_backend
 from .dbparts import MODEL_DIR, store_model, verify_model, stored_embedder, stored_backend, embed_file
 from .dbguard import read_current, check_meta, write_error
+from .matcher import RowStore
 from .dbstore import FORMAT, FORMAT_VERSION, ROW_DTYPE, _current, _read_meta, _retry, _writer, _versions, _commit, open_vectors
 
 log = get_logger('db')
@@ -64,6 +65,11 @@ class FingerprintDB:
                               "\nOpen it with the checkpoint it was built with, or rebuild it with `nafp index build`.")
         self._embedder = e
 
+    @property
+    def store(self)->RowStore:
+        "The stored fingerprints as a `matcher.RowStore`: rows read from the file as float32 (not through the mapping, which would map far more)."
+        if getattr(self, '_store', None) is None or self._store.arrays[0] is not self.vectors: self._store = RowStore(self.vectors)
+        return self._store
     @property
     def searcher(self):
         "The backend's searcher (opened on first use): `.search(q (n,d), k) -> (scores, row ids)`."
