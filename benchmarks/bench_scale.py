@@ -110,6 +110,7 @@ def child(a):
     Q = {s: (z[f'q{s}'][:n_q], z[f'r{s}'][:n_q], z[f't{s}'][:n_q]) for s in LENGTHS}
     base = rss_kb()
     t0 = time.perf_counter(); db = FingerprintDB(a.child); m = db_matcher(db, 20); db.searcher; open_s = time.perf_counter() - t0
+    if a.nprobe: faiss.extract_index_ivf(db.searcher.idx).nprobe = a.nprobe      # a sweep: other than the stored (rule's) nprobe
     tracks = db.rows['track']; opened = rss_kb()
     def hits(top, rows, trs): return ((top >= 0) & (tracks[np.maximum(top, 0)] == trs) & (np.abs(top - rows) <= 1))
     # identify-like: 100 queries of 10 s, one at a time
@@ -134,9 +135,9 @@ def child(a):
                           open_s=open_s, latency_ms=lat, hits=res, hits100=hits(np.array(one), r10[:len(one)], t10[:len(one)]).astype(int).tolist(),
                           vectors=db.meta.get('vectors', 'f32'), built=db.meta['backend'].get('built'))))
 
-def measure(path, queries_npz, n_queries, timed, threads):
+def measure(path, queries_npz, n_queries, timed, threads, nprobe=0):
     r = subprocess.run([sys.executable, __file__, '--child', str(path), '--queries_npz', str(queries_npz), '--n_queries', str(n_queries),
-                        '--timed', str(timed), '--threads', str(threads)], capture_output=True, text=True)
+                        '--timed', str(timed), '--threads', str(threads), '--nprobe', str(nprobe)], capture_output=True, text=True)
     if r.returncode: raise RuntimeError(r.stderr[-2000:])
     return json.loads(r.stdout.strip().splitlines()[-1])
 
@@ -168,7 +169,7 @@ def fit_power(x, y):
 
 def extrapolate(results, rows=PAPER_ROWS):
     "Per index type, from its two largest sizes: latency per length, bytes per row, build s at `rows`."
-    out = {}
+    out, results = {}, [r for r in results if not r.get('sweep')]
     for t in sorted({r['type'] for r in results}):
         rs = sorted((r for r in results if r['type'] == t), key=lambda r: r['rows'])
         if len(rs) < 2: continue
@@ -183,6 +184,7 @@ def extrapolate(results, rows=PAPER_ROWS):
 
 def figure(results, extra, path):
     import plotly.graph_objects as go
+    results = [r for r in results if not r.get('sweep')]
     from plotly.subplots import make_subplots
     fig = make_subplots(rows=1, cols=3, subplot_titles=('latency of one 10 s query (ms)', 'resident memory after 100 queries (GB)', 'on disk (GB)'))
     colors = dict(l2='#636efa', ivf='#ef553b', ivfpq='#00cc96', **{'ivfpq-rr': '#ab63fa'}, hnsw='#ffa15a')
@@ -204,14 +206,42 @@ def figure(results, extra, path):
     fig.write_html(path, include_plotlyjs='cdn')
 
 def table(results):
-    print(f"\n{'rows':>11} {'type':<9} {'store':<5} {'build s':>8} {'disk B/row':>10} {'RAM B/row':>9} {'RSS MB':>7} {'peak MB':>7}  "
+    print(f"\n{'rows':>11} {'type':<9} {'nprobe':>6} {'store':<5} {'build s':>8} {'disk B/row':>10} {'RAM B/row':>9} {'RSS MB':>7} {'peak MB':>7}  "
           f"{'ms 1/5/10 s':>20}  {'top-1 % 1/5/10 s':>18}  {'n_q':>4}")
-    for r in sorted(results, key=lambda r: (r['rows'], r['type'])):
-        print(f"{r['rows']:>11,} {r['type']:<9} {r['vectors']:<5} {r['build_s']:>8.1f} {r['disk_bytes_row']:>10.1f} {r['ram_bytes_row']:>9.1f} "
+    for r in sorted(results, key=lambda r: (r['rows'], r['type'], r.get('nprobe') or 0)):
+        print(f"{r['rows']:>11,} {r['type']:<9} {str(r.get('nprobe') or ''):>6} {r['vectors']:<5} {r['build_s']:>8.1f} {r['disk_bytes_row']:>10.1f} {r['ram_bytes_row']:>9.1f} "
               f"{r['after100_mb']:>7.0f} {r['peak100_mb']:>7.0f}  " + '/'.join(f"{r['latency_ms'][str(s)]:.2f}" for s in LENGTHS).rjust(20) +
               '  ' + '/'.join(f"{r['top1'][str(s)]:.1f}" for s in LENGTHS).rjust(18) + f"  {r['n_queries']:>4}", flush=True)
 
 # ------------------------------------------------------------------ main
+def report(results, extra, d, threads):
+    "Print the table, the extrapolation and what the paper's 54 M rows need."
+    table(results)
+    print(f"\n== extrapolation to {PAPER_ROWS/1e6:.0f} M rows (power law through the two largest sizes of each type)")
+    for t, e in extra.items():
+        print(f"{t:<9} from {e['from_rows'][0]:,}/{e['from_rows'][1]:,} rows: ms {e['latency_ms_1']:.1f}/{e['latency_ms_5']:.1f}/{e['latency_ms_10']:.1f} "
+              f"(1/5/10 s), disk {e['disk_gb']:.1f} GB, RAM {e['ram_gb']:.1f} GB, build {e['build_s']/60:.0f} min")
+    if 'ivfpq' in extra:
+        e = extra['ivfpq']
+        print(f"\nThe paper's 54 M-row benchmark on one machine with an IVF-PQ FingerprintDB (d={d}): about {e['disk_gb']:.0f} GB of disk, "
+              f"{e['ram_gb']:.1f} GB of resident memory, {e['latency_ms_10']:.0f} ms per 10 s query on one core, and about "
+              f"{e['build_s']/60:.0f} min to build on {threads} cores.")
+
+def merge(files, out, threads):
+    "One scale.json / scale.html / report from several runs' scale.json (later files win per rows, type, nprobe)."
+    runs = [json.loads(Path(f).read_text()) for f in files]; rows = {}
+    for r in runs:
+        for x in r['results']: rows[(x['rows'], x['type'], x.get('nprobe_sweep') or 0)] = x
+    results = sorted(rows.values(), key=lambda x: (x['rows'], x['type'], x.get('nprobe_sweep') or 0))
+    for row in results:
+        ref = next((x for x in results if x['rows'] == row['rows'] and x['type'] == 'l2'), None)
+        if ref is not None and row['type'] != 'l2':
+            k = ref['n_queries']; row['top1_vs_exact'] = {s: 100*(np.mean(row['hits'][s][:k]) - np.mean(ref['hits'][s][:k])) for s in row['hits']}
+    extra = extrapolate(results); out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    (out/'scale.json').write_text(json.dumps(dict(runs[0], results=results, extrapolation=extra, merged_from=[str(f) for f in files]), indent=1))
+    figure(results, extra, out/'scale.html'); report(results, extra, runs[0]['d'], threads)
+    print(f"\nwrote {out/'scale.json'} and {out/'scale.html'}")
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--sizes', default='10000,100000,1000000,10000000', help='total rows (at least the real DB), run in this order')
@@ -229,9 +259,13 @@ def main():
     p.add_argument('--keep', default='', help='rows,type of DBs to keep (e.g. 10000000,ivfpq)')
     p.add_argument('--out', default='benchmarks/results', help='folder of scale.json and scale.html')
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--child'); p.add_argument('--queries_npz'); p.add_argument('--n_queries', type=int)
+    p.add_argument('--nprobes', default='', help='IVF types: also measure with these nprobe (a sweep beside the rule\'s)')
+    p.add_argument('--reuse', action='store_true', help='a kept DB (--keep) is measured again, not rebuilt (its build s from the earlier results)')
+    p.add_argument('--merge', default='', help='comma-separated scale.json files of several runs: one result in --out, nothing measured')
+    p.add_argument('--child'); p.add_argument('--queries_npz'); p.add_argument('--n_queries', type=int); p.add_argument('--nprobe', type=int, default=0)
     a = p.parse_args()
     if a.child: return child(a)
+    if a.merge: return merge(a.merge.split(','), a.out, a.threads)
     import faiss
     faiss.omp_set_num_threads(a.threads)
     from bench_index_defaults import Generator
@@ -265,35 +299,30 @@ def main():
         for t in a.types.split(','):
             if t == 'hnsw' and n > a.hnsw_max: continue
             path = dbs/f'db-{n}-{t}'
-            bt = write_db(path, real, tr, dx, t)
+            old = next((x for x in results if x['rows'] == n and x['type'] == t and not x.get('sweep')), None)
+            if a.reuse and (path/'CURRENT').is_file() and old is not None: bt = old['build_s']
+            else: bt = write_db(path, real, tr, dx, t)
             disk = sum(f.stat().st_size for f in path.rglob('*') if f.is_file())
-            # exact search at big sizes: fewer queries; the other types answer all (their hits on the first nq are comparable)
-            r = measure(path, qnpz, nq if t == 'l2' else a.queries, timed, a.threads)
-            row = dict(rows=n, type=t, build_s=bt, disk_bytes=disk, disk_bytes_row=disk/n, n_queries=nq if t == 'l2' else a.queries,
-                       ram_bytes_row=max(r['after100_kb'] - r['base_kb'], 0)*1024/n, base_mb=r['base_kb']/1024,
-                       opened_mb=r['opened_kb']/1024, after100_mb=r['after100_kb']/1024, peak100_mb=r['peak100_kb']/1024,
-                       anon100_mb=r.get('anon100_kb', 0)/1024, file100_mb=r.get('file100_kb', 0)/1024, peak_mb=r['peak_kb']/1024,
-                       open_s=r['open_s'], latency_ms={str(s): v for s, v in r['latency_ms'].items()}, vectors=r['vectors'], built=r['built'],
-                       hits={str(s): v for s, v in r['hits'].items()}, timed=timed,
-                       top1={str(s): 100*float(np.mean(v)) for s, v in r['hits'].items()})
-            results.append(row); save()
-            print(f"{t:<9} build {bt:7.1f} s  disk {disk/n:6.1f} B/row  RAM {row['ram_bytes_row']:6.1f} B/row (RSS {row['after100_mb']:.0f} MB after 100 queries, "
-                  f"peak {row['peak100_mb']:.0f} MB)  ms " + '/'.join(f"{row['latency_ms'][str(s)]:.2f}" for s in LENGTHS) +
-                  "  top-1 % " + '/'.join(f"{row['top1'][str(s)]:.1f}" for s in LENGTHS) +
-                  ('' if 'top1_vs_exact' not in row else '  vs exact ' + '/'.join(f"{row['top1_vs_exact'][str(s)]:+.1f}" for s in LENGTHS)), flush=True)
+            for npb in [0] + ([int(x) for x in a.nprobes.split(',') if x] if t in ('ivf', 'ivfpq') else []):
+              # exact search at big sizes: fewer queries; the other types answer all (their hits on the first nq are comparable)
+              r = measure(path, qnpz, nq if t == 'l2' else a.queries, timed, a.threads, npb)
+              if npb and npb == (r['built'] or {}).get('nprobe'): continue
+              results[:] = [x for x in results if not (x['rows'] == n and x['type'] == t and (x.get('nprobe_sweep') or 0) == npb)]   # measured again
+              row = dict(rows=n, type=t, build_s=bt, sweep=bool(npb), nprobe_sweep=npb, nprobe=npb or (r['built'] or {}).get('nprobe'), disk_bytes=disk, disk_bytes_row=disk/n, n_queries=nq if t == 'l2' else a.queries,
+                         ram_bytes_row=max(r['after100_kb'] - r['base_kb'], 0)*1024/n, base_mb=r['base_kb']/1024,
+                         opened_mb=r['opened_kb']/1024, after100_mb=r['after100_kb']/1024, peak100_mb=r['peak100_kb']/1024,
+                         anon100_mb=r.get('anon100_kb', 0)/1024, file100_mb=r.get('file100_kb', 0)/1024, peak_mb=r['peak_kb']/1024,
+                         open_s=r['open_s'], latency_ms={str(s): v for s, v in r['latency_ms'].items()}, vectors=r['vectors'], built=r['built'],
+                         hits={str(s): v for s, v in r['hits'].items()}, timed=timed,
+                         top1={str(s): 100*float(np.mean(v)) for s, v in r['hits'].items()})
+              results.append(row); save()
+              print(f"{t:<9} {'nprobe ' + str(row['nprobe']) if row['nprobe'] else '':<11} build {bt:7.1f} s  disk {disk/n:6.1f} B/row  RAM {row['ram_bytes_row']:6.1f} B/row (RSS {row['after100_mb']:.0f} MB after 100 queries, "
+                    f"peak {row['peak100_mb']:.0f} MB)  ms " + '/'.join(f"{row['latency_ms'][str(s)]:.2f}" for s in LENGTHS) +
+                    "  top-1 % " + '/'.join(f"{row['top1'][str(s)]:.1f}" for s in LENGTHS) +
+                    ('' if 'top1_vs_exact' not in row else '  vs exact ' + '/'.join(f"{row['top1_vs_exact'][str(s)]:+.1f}" for s in LENGTHS)), flush=True)
             if (str(n), t) not in keep: shutil.rmtree(path, ignore_errors=True)
         del dx
         for f in dbs.glob(f'dx-{n - n_real}-*.f32'): f.unlink()
-    extra = save(); table(results)
-    print(f"\n== extrapolation to {PAPER_ROWS/1e6:.0f} M rows (power law through the two largest sizes of each type)")
-    for t, e in extra.items():
-        print(f"{t:<9} from {e['from_rows'][0]:,}/{e['from_rows'][1]:,} rows: ms {e['latency_ms_1']:.1f}/{e['latency_ms_5']:.1f}/{e['latency_ms_10']:.1f} "
-              f"(1/5/10 s), disk {e['disk_gb']:.1f} GB, RAM {e['ram_gb']:.1f} GB, build {e['build_s']/60:.0f} min")
-    if 'ivfpq' in extra:
-        e = extra['ivfpq']
-        print(f"\nThe paper's 54 M-row benchmark on one machine with an IVF-PQ FingerprintDB (d={d}): about {e['disk_gb']:.0f} GB of disk, "
-              f"{e['ram_gb']:.1f} GB of resident memory, {e['latency_ms_10']:.0f} ms per 10 s query on one core, and about "
-              f"{e['build_s']/60:.0f} min to build on {a.threads} cores.")
-    print(f"\nwrote {jf} and {out/'scale.html'}")
+    extra = save(); report(results, extra, d, a.threads); print(f"\nwrote {jf} and {out/'scale.html'}")
 
 if __name__ == '__main__': main()
