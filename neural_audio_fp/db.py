@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_db.ipynb #b64422c2
 from __future__ import annotations
-import os, json, time, shutil, hashlib, contextlib, fcntl
+import os, json, time, shutil, hashlib
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
@@ -14,44 +14,13 @@ from .core import NafpError, ConfigError, AudioError, DataError, get_logger, pro
 from .dbparts import Embedder, random_embedder, parse_checkpoint, checkpoint_embedder, FaissBackend, BACKENDS, get_backend
 from .dbparts import MODEL_DIR, store_model, verify_model, stored_embedder, stored_backend, embed_file
 from .dbguard import read_current, check_meta, write_error
+from .matcher import RowStore
+from .dbstore import FORMAT, FORMAT_VERSION, ROW_DTYPE, _current, _read_meta, _retry, _writer, _versions, _commit, open_vectors
 
 log = get_logger('db')
 
 # %% auto #0
-__all__ = ['log', 'FORMAT', 'FORMAT_VERSION', 'ROW_DTYPE', 'FingerprintDB', 'file_sha1', 'audio_title']
-
-# %% ../nbs/30_db.ipynb #82e8fa10
-FORMAT, FORMAT_VERSION = 'neural_audio_fp.FingerprintDB', 1
-ROW_DTYPE = np.dtype([('track', '<i8'), ('start', '<f4')])
-
-def _current(path:Path)->Path:
-    "Check that `path` is a DB directory; the version folder its `CURRENT` names (refused unless inside it)."
-    if not path.exists(): raise DataError(f"{path}: no such fingerprint database; create one with `nafp index build {path} --source AUDIO_DIR`")
-    if not path.is_dir(): raise DataError(f"{path} is a file, not a fingerprint database directory; pass the directory made by `nafp index build`")
-    if not (path/'CURRENT').is_file(): raise DataError(f"{path}: not a fingerprint database (no CURRENT file); pass the directory made by `nafp index build`")
-    return read_current(path)
-
-def _read_meta(path:Path, vdir:Path)->dict:
-    "The checked `meta.json` of version `vdir` of DB `path`."
-    if not (vdir/'meta.json').is_file():
-        raise DataError(f"{path}: CURRENT names {vdir.name!r} but {vdir}/meta.json is missing; the database is corrupt, rebuild it with `nafp index build`")
-    try: meta = json.loads((vdir/'meta.json').read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise DataError(f"{vdir/'meta.json'}: corrupt ({e}); rebuild the database with `nafp index build`") from None
-    if not isinstance(meta, dict) or meta.get('format') != FORMAT:
-        raise DataError(f"{vdir/'meta.json'}: not a {FORMAT} (format={meta.get('format') if isinstance(meta, dict) else None!r}); pass a directory made by `nafp index build`")
-    if meta.get('format_version', 0) > FORMAT_VERSION:
-        raise DataError(f"{path}: format version {meta['format_version']} is newer than this library's ({FORMAT_VERSION}); upgrade neural_audio_fp")
-    return check_meta(meta, vdir/'meta.json')
-
-def _retry(path:Path, fn:Callable, tries:int=8):
-    "`fn(version folder)` of the version `CURRENT` names, again while `CURRENT` moves on under it (a writer collected the version being opened)."
-    for i in range(tries):
-        vdir = _current(path)
-        try: return fn(vdir)
-        except OSError as e:                      # DataError included
-            if i + 1 < tries and _current(path) != vdir: continue
-            if isinstance(e, DataError): raise
-            raise DataError(f"{vdir}: unreadable ({e}); the database is corrupt, rebuild it") from None
+__all__ = ['log', 'FingerprintDB', 'file_sha1', 'audio_title']
 
 # %% ../nbs/30_db.ipynb #1b84b661
 class FingerprintDB:
@@ -71,10 +40,7 @@ class FingerprintDB:
     def _open(self, vdir:Path):
         "Read version `vdir`: meta, vectors (a memmap, valid even once a writer deletes the file), rows."
         meta = _read_meta(self.path, vdir); n, d = meta['n_rows'], meta['d']
-        vf, rf = vdir/'vectors.f32', vdir/'rows.npy'
-        if not vf.is_file() or vf.stat().st_size != n*d*4:
-            raise DataError(f"{vf}: expected {n}x{d} float32 ({n*d*4} bytes), found {vf.stat().st_size if vf.exists() else 'no file'}; the database is corrupt, rebuild it")
-        vectors = np.memmap(vf, np.float32, 'r', shape=(n, d)) if n else np.zeros((0, d), np.float32)
+        vectors, rf = open_vectors(vdir, meta), vdir/'rows.npy'
         try: rows = np.load(rf)
         except FileNotFoundError: raise
         except (OSError, ValueError) as e: raise DataError(f"{rf}: unreadable ({e}); the database is corrupt, rebuild it") from None
@@ -100,6 +66,11 @@ class FingerprintDB:
         self._embedder = e
 
     @property
+    def store(self)->RowStore:
+        "The stored fingerprints as a `matcher.RowStore`: rows read from the file as float32 (not through the mapping, which would map far more)."
+        if getattr(self, '_store', None) is None or self._store.arrays[0] is not self.vectors: self._store = RowStore(self.vectors)
+        return self._store
+    @property
     def searcher(self):
         "The backend's searcher (opened on first use): `.search(q (n,d), k) -> (scores, row ids)`."
         for i in range(8):
@@ -117,76 +88,6 @@ class FingerprintDB:
         if self._searcher is not None: self._searcher.close(); self._searcher = None
     def __len__(self): return len(self.tracks)
     def __repr__(self): return f"FingerprintDB({str(self.path)!r}, {self.version}, {len(self)} tracks, {len(self.rows)} rows, d={self.d})"
-
-# %% ../nbs/30_db.ipynb #8ee8bdd4
-def _write_meta(folder:Path, meta:dict):
-    with open(folder/'meta.json', 'w') as f: json.dump(meta, f, indent=1); f.flush(); os.fsync(f.fileno())
-
-def _fsync_dir(p:Path):
-    fd = os.open(p, os.O_RDONLY)
-    try: os.fsync(fd)
-    finally: os.close(fd)
-
-def _versions(path:Path)->list:
-    return sorted(p for p in path.glob('v[0-9]*') if p.is_dir() and p.name[1:].isdigit())
-
-@contextlib.contextmanager
-def _writer(path:Path):
-    "Exclusive writer lock on the DB directory (readers never lock)."
-    path.mkdir(parents=True, exist_ok=True)
-    with open(path/'.lock', 'w') as f:
-        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError: raise DataError(f"{path}: another process is writing this database; wait for it to finish") from None
-        try: yield
-        finally: fcntl.flock(f, fcntl.LOCK_UN)
-
-# %% ../nbs/30_db.ipynb #eeff2862
-def _commit(path:Path, # DB directory (writer lock held)
-            meta:dict, # new meta without backend spec
-            fill:Callable, # fill(tmp_dir) writes vectors.f32 and rows.npy
-            backend:object, # backend writing the index
-           )->str:
-    "Write a complete new version beside the live one, then switch `CURRENT` to it atomically."
-    vs = _versions(path)
-    vname = f"v{(int(vs[-1].name[1:]) + 1) if vs else 1:06d}"
-    for p in path.glob('.tmp-v*'): shutil.rmtree(p, ignore_errors=True)   # leftovers of killed writers (the lock is ours)
-    tmp = path/f'.tmp-{vname}-{os.getpid()}'
-    tmp.mkdir()
-    try:
-        if fill(tmp) is False: shutil.rmtree(tmp); return None   # nothing changed: no new version
-        n, d = meta['n_rows'], meta['d']
-        vec = np.memmap(tmp/'vectors.f32', np.float32, 'r', shape=(n, d)) if n else np.zeros((0, d), np.float32)
-        meta = dict(meta, backend=backend.write(vec, tmp, vname), version=vname, updated=time.time())
-        del vec
-        _write_meta(tmp, meta)
-        for f in tmp.iterdir():
-            if f.is_file():
-                with open(f, 'rb+') as h: os.fsync(h.fileno())
-        os.replace(tmp, path/vname); _fsync_dir(path)
-        _switch(path, vname, backend)
-    except BaseException as e:                    # a full disk, a crash of the index library, Ctrl-C: nothing left behind
-        for p in (tmp, path/'CURRENT.tmp'): shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-        err = write_error(e, path/vname)
-        if err is e: raise
-        raise err from None
-    return vname
-
-def _switch(path:Path, vname:str, backend:object=None):
-    "Point `CURRENT` at `vname` (atomic replace), then collect old versions."
-    prev = (path/'CURRENT').read_text().strip() if (path/'CURRENT').exists() else None
-    with open(path/'CURRENT.tmp', 'w') as f: f.write(vname + '\n'); f.flush(); os.fsync(f.fileno())
-    os.replace(path/'CURRENT.tmp', path/'CURRENT'); _fsync_dir(path)
-    _gc(path, keep={vname, prev}, backend=backend)
-
-def _gc(path:Path, keep:set, backend:object=None):
-    "Remove versions other than `keep` (their collections through the writer's `backend`) and leftovers of interrupted writes."
-    for p in list(path.glob('.tmp-v*')): shutil.rmtree(p, ignore_errors=True)
-    for v in _versions(path):
-        if v.name in keep: continue
-        if backend is not None:
-            try: backend.drop(v, json.loads((v/'meta.json').read_text())['backend'])
-            except Exception as e: log.warning(f"{v}: its search data were not dropped ({str(e)[:200]})")
-        shutil.rmtree(v, ignore_errors=True)
 
 # %% ../nbs/30_db.ipynb #26e2093b
 def _empty_meta(e:Embedder)->dict:
@@ -270,7 +171,7 @@ def _append(db:FingerprintDB, items:Iterable, stats:dict, total:int=None):
     def fill(tmp):
         rows, n = [db.rows], len(db.rows)
         with open(tmp/'vectors.f32', 'wb') as f:
-            for i in range(0, n, 1<<16): f.write(np.ascontiguousarray(db.vectors[i:i+(1<<16)]).tobytes())
+            for i in range(0, n, 1<<16): f.write(np.ascontiguousarray(db.vectors[i:i+(1<<16)], np.float32).tobytes())
             for path, h, title, x in progress(items, total=total, desc='fingerprinting'):
                 try: v, secs = embed_file(e, x) if isinstance(x, Path) else (e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs)
                 except AudioError as err: log.warning(f"skipping {err}"); stats['failed'] += 1; continue
@@ -341,7 +242,7 @@ def remove(self:FingerprintDB, tracks:int|str|Path|list, # track ids, file paths
     def fill(tmp):
         sel = np.flatnonzero(keep)
         with open(tmp/'vectors.f32', 'wb') as f:
-            for i in range(0, len(sel), 1<<16): f.write(np.ascontiguousarray(self.vectors[sel[i:i+(1<<16)]]).tobytes())
+            for i in range(0, len(sel), 1<<16): f.write(np.ascontiguousarray(self.vectors[sel[i:i+(1<<16)]], np.float32).tobytes())
         rows = self.rows[keep]; np.save(tmp/'rows.npy', rows)
         meta['tracks'] = [t for t in meta['tracks'] if t['id'] not in ids]
         starts = {int(t): int(i) for t, i in zip(*np.unique(rows['track'], return_index=True))}

@@ -38,7 +38,7 @@ def read_current(path:Path, # database folder
 _NUM, _OPT = (int, float), type(None)
 META_KEYS = dict(format=str, format_version=int, model_id=str, model=dict, checkpoint=str, d=int, fs=int, dur=_NUM, hop=_NUM,
                  n_rows=int, next_id=int, tracks=list, backend=dict, version=str)
-META_OPTIONAL = dict(calibration=(dict, _OPT), created=_NUM, updated=_NUM)
+META_OPTIONAL = dict(calibration=(dict, _OPT), created=_NUM, updated=_NUM, vectors=str)   # vectors: 'f32' (absent: older DBs) or 'f16'
 TRACK_KEYS = dict(id=int, path=str, title=(str, _OPT), sha1=str, duration=_NUM, row0=int, n_rows=int)
 _POS = (int, _OPT)   # a positive count, or None (the rule's default)
 FAISS_KEYS = dict(index_type=str, nprobe=_POS, ef_search=_POS, nlist=_POS, built=(dict, _OPT))   # optional: older DBs lack the last three
@@ -70,6 +70,7 @@ def check_meta(meta:dict, # parsed meta.json
         for k, t in TRACK_KEYS.items():
             if not isinstance(tr.get(k), t): raise _bad(where, f'tracks[{i}].{k}', tr.get(k), t)
         if tr['row0'] < 0 or tr['row0'] + tr['n_rows'] > meta['n_rows']: raise DataError(f"{where}: tracks[{i}] rows {tr['row0']}+{tr['n_rows']} outside 0..{meta['n_rows']}; {_FIX}")
+    if meta.get('vectors', 'f32') not in ('f32', 'f16'): raise DataError(f"{where}: vectors is {str(meta['vectors'])[:20]!r}, expected 'f32' or 'f16'; {_FIX}")
     if not isinstance(meta['backend'].get('name'), str): raise _bad(where, 'backend.name', meta['backend'].get('name'), str)
     if meta['backend']['name'] == 'faiss': _check_keys(meta['backend'], FAISS_KEYS, where, 'backend')
     if isinstance(meta['backend'].get('built'), dict): _check_keys(meta['backend']['built'], BUILT_KEYS, where, 'backend.built')

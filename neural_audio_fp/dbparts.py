@@ -203,7 +203,9 @@ class FaissBackend:
         p, b = folder/'index.faiss', self.built or {}
         meta = json.loads((folder/'meta.json').read_text()); n, d = meta['n_rows'], meta['d']
         if (b.get('index_type', self.index_type) in ('l2', 'auto') or n == 0) and not p.exists():
-            v = np.fromfile(folder/'vectors.f32', np.float32).reshape(n, d) if n else np.zeros((0, d), np.float32)
+            from neural_audio_fp.dbstore import vector_file
+            f, dt = vector_file(folder, meta)          # vectors.f32, or the float16 store of a large version
+            v = np.fromfile(f, dt).reshape(n, d).astype(np.float32, copy=False) if n else np.zeros((0, d), np.float32)
             return _FaissSearcher(build_index('l2', d, add=[v] if n else (), use_gpu=self.use_gpu, metric='ip'))
         try: idx = load_index(p, use_gpu=self.use_gpu)
         except RuntimeError as e: raise DataError(f"{p}: unreadable Faiss index ({str(e).splitlines()[0][:80]}); rebuild the DB with `nafp index build`") from None

@@ -17,7 +17,7 @@ def db_matcher(db:FingerprintDB, # database (uses `search`, `vectors`, `rows`)
                k_probe:int=20, # rows retrieved per query segment
               )->SequenceMatcher:
     "The sequence matcher over `db`: its backend's search, its float vectors, alignments within each track (`boundary='zero'`)."
-    return SequenceMatcher(db, RowStore(db.vectors), k_probe, boundary='zero', tracks=db.rows['track'])
+    return SequenceMatcher(db, db.store, k_probe, boundary='zero', tracks=db.rows['track'])
 
 def align_scores(db:FingerprintDB, # database (uses `vectors`, `rows`, `search`)
                  q:np.ndarray, # (L, d) query fingerprints, in time order
@@ -59,7 +59,7 @@ def offset_specificity(db:FingerprintDB, # database (uses `vectors`, `rows`)
     pos = start + np.r_[-np.array(shifts)[::-1], shifts][:, None] + np.arange(L)[None]    # (S, L)
     pc = np.clip(pos, 0, n - 1); full = ((pos >= 0) & (pos < n) & (db.rows['track'][pc] == track)).all(1)
     if not full.any(): return 0.
-    sims = np.einsum('sld,ld->sl', np.asarray(db.vectors[pc[full].ravel()]).reshape(int(full.sum()), L, -1), q)
+    sims = np.einsum('sld,ld->sl', db.store.take(pc[full].ravel()).reshape(int(full.sum()), L, -1), q)
     return float(s1 - np.median(sims.mean(1)))
 
 def match_evidence(I:np.ndarray, # (L, k) row ids of the query's per-segment search

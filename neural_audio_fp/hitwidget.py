@@ -27,7 +27,7 @@ def alignment_curves(db:FingerprintDB, # database the hits come from
     if not hits: return np.zeros((0, len(q)), np.float32)
     track = np.array([[h['track'] for h in hits]])
     start = np.array([[db.tracks[h['track']]['row0'] + int(round(h['offset']/db.meta['hop'])) for h in hits]])
-    sims, inside = aligned_sims(np.asarray(q, np.float32)[None], start, track, RowStore(db.vectors), db.rows['track'])
+    sims, inside = aligned_sims(np.asarray(q, np.float32)[None], start, track, db.store, db.rows['track'])
     return np.where(inside, sims, np.nan)[0].astype(np.float32)
 
 # %% ../nbs/33_hitwidget.ipynb #f3d0b8ce

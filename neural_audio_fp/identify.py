@@ -147,7 +147,7 @@ def _trim(db, q, s, hop, dur):
     rel = int(round(s['offset']/hop)) + i - i[0]
     ok = (rel >= 0) & (rel < t['n_rows'])
     sims = np.full(len(i), -1.)
-    sims[ok] = np.einsum('ld,ld->l', q[i[ok]], np.asarray(db.vectors[t['row0'] + rel[ok]]))
+    sims[ok] = np.einsum('ld,ld->l', q[i[ok]], db.store.take(t['row0'] + rel[ok]))
     keep = np.flatnonzero(sims >= .6*np.median(sims[ok])) if ok.any() else []
     if len(keep):
         a, b = keep[0], keep[-1]

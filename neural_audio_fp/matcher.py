@@ -5,7 +5,9 @@
 # %% ../nbs/22_matcher.ipynb #6faf2efb
 from __future__ import annotations
 from typing import Literal, Sequence
+import os, mmap, weakref
 import numpy as np
+from fastcore.basics import patch
 from .core import ConfigError, DataError, get_logger
 
 log = get_logger('matcher')
@@ -15,31 +17,57 @@ __all__ = ['log', 'Boundary', 'BLAS_MIN', 'RowStore', 'align_candidates', 'align
            'SequenceMatcher', 'flat_blas']
 
 # %% ../nbs/22_matcher.ipynb #167c57a3
+def _file_of(a:np.ndarray):
+    "(path, byte offset) of a memmap made directly on a file (not a view of one), else None."
+    if isinstance(a, np.memmap) and isinstance(a.base, mmap.mmap) and a.filename and a.flags.c_contiguous: return a.filename, int(a.offset)
+    return None
+
+def _close_fds(fds, close=os.close):
+    for f in fds: close(f)
+
 class RowStore:
-    "Read-only rows of several (n_i, d) arrays (memmaps fine) as one (sum n_i, d) array."
+    "Read-only rows of several (n_i, d) float32 or float16 arrays (memmaps fine) as one (sum n_i, d) float32 array."
     def __init__(self, *arrays:np.ndarray):
-        self.arrays = [a if (a.dtype == np.float32 and a.flags.c_contiguous) else np.ascontiguousarray(a, np.float32)
+        self.arrays = [a if (a.dtype in (np.float32, np.float16) and a.flags.c_contiguous) else np.ascontiguousarray(a, np.float32)
                        for a in arrays if a is not None]
         if not self.arrays: raise DataError("RowStore needs at least one (n,d) array")
         ds = {a.shape[1] for a in self.arrays}
         if len(ds) != 1: raise DataError(f"arrays of different dimensions {sorted(ds)} cannot be searched together")
         self.d = ds.pop()
         self.offsets = np.cumsum([0] + [len(a) for a in self.arrays])
+        self.files = [_file_of(a) for a in self.arrays]
+        self.fds = [os.open(f[0], os.O_RDONLY) if f else None for f in self.files]
+        weakref.finalize(self, _close_fds, [f for f in self.fds if f is not None])
     def __len__(self): return int(self.offsets[-1])
     @property
     def shape(self): return (len(self), self.d)
 
-    def take(self, ids:np.ndarray # integer ids of any shape, 0 <= id < len(self)
-            )->np.ndarray:
-        "Rows `ids` -> array of shape `ids.shape + (d,)`, float32."
-        ids = np.asarray(ids)
-        if len(self.arrays) == 1: return np.take(self.arrays[0], ids.ravel(), axis=0).reshape(ids.shape + (self.d,))
-        flat = ids.ravel(); out = np.empty((len(flat), self.d), np.float32)
-        part = np.searchsorted(self.offsets, flat, side='right') - 1
-        for p, a in enumerate(self.arrays):
-            i = np.flatnonzero(part == p)
-            if len(i): out[i] = np.take(a, flat[i] - self.offsets[p], axis=0)
-        return out.reshape(ids.shape + (self.d,))
+# %% ../nbs/22_matcher.ipynb #5978ce7d
+@patch
+def _rows(self:RowStore, p:int, # array number
+          rows:np.ndarray, # sorted unique row numbers in array `p`
+         )->np.ndarray:
+    "Rows of array `p`, in its dtype: read from its file in runs of consecutive rows when it is a memmap, else taken."
+    a, fd = self.arrays[p], self.fds[p]
+    if fd is None or not len(rows): return np.take(a, rows, axis=0)
+    out, rb = np.empty((len(rows), self.d), a.dtype), self.d*a.dtype.itemsize
+    cut = np.flatnonzero(np.diff(rows) != 1) + 1
+    for s, e in zip(np.r_[0, cut], np.r_[cut, len(rows)]):
+        if os.preadv(fd, [out[s:e]], self.files[p][1] + int(rows[s])*rb) != (e - s)*rb:
+            raise DataError(f"{self.files[p][0]}: shorter than its {len(a)} rows; the database is corrupt, rebuild it")
+    return out
+
+@patch
+def take(self:RowStore, ids:np.ndarray # integer ids of any shape, 0 <= id < len(self)
+        )->np.ndarray:
+    "Rows `ids` -> array of shape `ids.shape + (d,)`, float32."
+    ids = np.asarray(ids); u, inv = np.unique(ids.ravel(), return_inverse=True)
+    out = np.empty((len(u), self.d), np.float32)
+    part = np.searchsorted(self.offsets, u, side='right') - 1
+    for p in range(len(self.arrays)):
+        i = np.flatnonzero(part == p)
+        if len(i): out[i] = self._rows(p, u[i] - self.offsets[p])
+    return out[inv].reshape(ids.shape + (self.d,))
 
 # %% ../nbs/22_matcher.ipynb #1bb87cad
 Boundary = Literal['drop', 'partial', 'zero']

@@ -303,7 +303,7 @@ def test_index_add_and_build_skip_an_unreadable_file(audio, tmp_path):
 def test_disk_full_in_process(tmp_path):
     "A write failing with ENOSPC (as Python, NumPy or Faiss report it) at each step: one line, no temporary left, the DB as before."
     import errno
-    from neural_audio_fp import db as dbm
+    from neural_audio_fp import db as dbm, dbstore
     from neural_audio_fp.core import DataError
     from neural_audio_fp.dbparts import random_embedder, FaissBackend
     fdb = dbm.FingerprintDB.create(tmp_path/'db', random_embedder(16), backend=dict(name='faiss', index_type='ivf'))
@@ -318,7 +318,7 @@ def test_disk_full_in_process(tmp_path):
         with pytest.MonkeyPatch.context() as m:
             if target == 'np.save': m.setattr(dbm.np, 'save', fake)
             elif target == 'index': m.setattr(FaissBackend, 'write', fake)
-            else: m.setattr(dbm, target, fake)
+            else: m.setattr(dbstore, target, fake)
             with pytest.raises(DataError) as e: fdb.add_audio(dict(list(tracks.items())[2:]))
         assert str(e.value).startswith('disk full writing ') and str(e.value).endswith(': free space and re-run'), e.value
         assert '\n' not in str(e.value)
