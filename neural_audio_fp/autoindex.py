@@ -10,14 +10,14 @@ from .core import ConfigError
 from .index import HNSW_EF_SEARCH, hnsw_ef_search, set_nprobe, set_ef_search, is_gpu_index
 
 # %% auto #0
-__all__ = ['EXACT_MAX_ROWS', 'AUTO_TYPE', 'IVF_TYPES', 'NPROBE_MIN', 'NPROBE_DIV', 'default_nlist', 'default_nprobe',
-           'auto_index_type', 'index_params', 'train_rows', 'default_pq_m', 'search_params']
+__all__ = ['EXACT_MAX_ROWS', 'AUTO_TYPE', 'IVF_TYPES', 'NPROBE', 'default_nlist', 'default_nprobe', 'auto_index_type',
+           'index_params', 'train_rows', 'default_pq_m', 'search_params']
 
 # %% ../nbs/21a_autoindex.ipynb #fe620a25
 EXACT_MAX_ROWS = 1_000_000   # below: exact search; from here: `AUTO_TYPE`
 AUTO_TYPE = 'ivfpq'          # the index type of large collections
 IVF_TYPES = ('ivf', 'ivfpq', 'ivfpq-rr')
-NPROBE_MIN, NPROBE_DIV = 32, 16   # nprobe = max(NPROBE_MIN, nlist // NPROBE_DIV)
+NPROBE = 32   # lists probed per query (all of them when there are fewer)
 
 def default_nlist(n:int, # rows to index
                  )->int:
@@ -27,8 +27,8 @@ def default_nlist(n:int, # rows to index
 
 def default_nprobe(nlist:int, # inverted lists of the index
                   )->int:
-    "Lists probed per query: `nlist // NPROBE_DIV`, at least `NPROBE_MIN` (all of them when there are fewer)."
-    return int(min(nlist, max(NPROBE_MIN, nlist // NPROBE_DIV)))
+    "Lists probed per query: `NPROBE` (all of them when there are fewer)."
+    return int(min(nlist, NPROBE))
 
 def auto_index_type(n:int, # rows to index
                    )->str:
