@@ -4,7 +4,7 @@
 
 # %% ../nbs/30c_dbstore.ipynb #197bb8bb
 from __future__ import annotations
-import os, json, time, shutil, contextlib, fcntl, mmap
+import os, json, time, shutil, contextlib, fcntl
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -104,14 +104,12 @@ def vector_file(vdir:Path, # a version folder
 def open_vectors(vdir:Path, # a version folder
                  meta:dict, # its meta.json
                 )->np.ndarray:
-    "The (n, d) fingerprints of a version, memory-mapped read-only with random-access advice (a query maps the pages it reads, not their neighbours)."
+    "The (n, d) fingerprints of a version, memory-mapped read-only (identification reads rows through `FingerprintDB.store`, not the mapping)."
     n, d = meta['n_rows'], meta['d']; f, dt = vector_file(vdir, meta); size = n*d*dt.itemsize
     if not f.is_file() or f.stat().st_size != size:
         raise DataError(f"{f}: expected {n}x{d} {dt.name} ({size} bytes), found {f.stat().st_size if f.exists() else 'no file'}; the database is corrupt, rebuild it")
     if not n: return np.zeros((0, d), dt)
-    v = np.memmap(f, dt, 'r', shape=(n, d))
-    v._mmap.madvise(mmap.MADV_RANDOM)
-    return v
+    return np.memmap(f, dt, 'r', shape=(n, d))
 
 # %% ../nbs/30c_dbstore.ipynb #eeff2862
 def _commit(path:Path, # DB directory (writer lock held)

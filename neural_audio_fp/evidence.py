@@ -37,7 +37,7 @@ def rank_tracks(db:FingerprintDB, start:np.ndarray, track:np.ndarray, score:np.n
         o = np.lexsort((start, -s)); _, i = np.unique(track[o], return_index=True); return o[np.sort(i)]
     best = firsts(score)[:top_k]
     if report is not None:                   # the same tracks; each placed at its best alignment by `report`
-        at = dict(zip(track[firsts(report)].tolist(), firsts(report).tolist())); best = [at[int(track[c])] for c in best]
+        r = firsts(report); at = dict(zip(track[r].tolist(), r.tolist())); best = [at[int(track[c])] for c in best]
     out = []
     for c in best:
         t = db.tracks[int(track[c])]
