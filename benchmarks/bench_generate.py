@@ -22,8 +22,18 @@ and it is much less sensitive to other programs on a shared machine than wall ti
 niced on a shared machine:
 
     nice -n 10 python benchmarks/bench_generate.py [--presets tiny,default] [--segments tiny:3000,default:800] [--repeats 2]
+
+With `--original DIR` (a checkout of github.com/mimbres/neural-audio-fp), the original's
+`python run.py generate` runs beside `nafp generate`, interleaved, on the same files: the `default`
+preset's files written as 8 kHz 16-bit WAV (the only input it reads), with the original's
+`default.yaml` (the same network, d=128, batch 125, 4 loader processes) and a freshly initialised
+checkpoint of its own model. It needs Keras 2 and kapre beside TensorFlow 2.17; install them into a
+folder of their own so that they do not touch this environment, and pass it as `--original_path`:
+
+    pip install --no-deps --target /tmp/orig-pkgs tf-keras==2.17.0 kapre==0.3.7
+    nice -n 10 python benchmarks/bench_generate.py --presets default --original ../neural-audio-fp --original_path /tmp/orig-pkgs
 """
-import argparse, os, resource, shutil, statistics, subprocess, tempfile, time
+import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 
@@ -93,6 +103,58 @@ def generate_run(name:str, cfg_yaml:Path, log_root:Path, src:Path, out:Path, cod
     n = int(np.load(out/name/'1'/'custom_source_shape.npy')[0])
     return w, c, n
 
+ORIG_CKPT = """import sys, yaml, numpy as np, tensorflow as tf
+sys.path.insert(0, '.')
+from model.generate import build_fp
+m_pre, m_fp = build_fp(yaml.safe_load(open('config/bench.yaml')))
+m_fp(m_pre(np.zeros((2, 1, 8000), np.float32)))
+tf.train.Checkpoint(model=m_fp).save(sys.argv[1] + '/ckpt')
+"""
+
+def original_setup(repo:Path, pkgs:str, tmp:Path)->tuple:
+    "(code folder, environment) of a copy of the original code in `tmp`, its config `bench` writing under `tmp`, and a fresh checkpoint `bench` of its model."
+    import yaml
+    code = tmp/'orig'; shutil.copytree(repo, code, ignore=shutil.ignore_patterns('.git', 'logs'))
+    cfg = yaml.safe_load((code/'config'/'default.yaml').read_text())
+    cfg['DIR'].update(LOG_ROOT_DIR=f'{tmp}/orig-logs/', OUTPUT_ROOT_DIR=f'{tmp}/orig-out/')
+    (code/'config'/'bench.yaml').write_text(yaml.safe_dump(cfg))
+    env = {**os.environ, 'TF_USE_LEGACY_KERAS': '1', 'TF_CPP_MIN_LOG_LEVEL': '2', 'PYTHONPATH': pkgs}
+    r = subprocess.run([sys.executable, '-c', ORIG_CKPT, f'{tmp}/orig-logs/checkpoint/bench'], cwd=code, env=env, capture_output=True, text=True)
+    if r.returncode: raise SystemExit(f"the original's model could not be built (are tf-keras 2.17 and kapre 0.3.7 in {pkgs}?):\n{r.stderr[-3000:]}")
+    return code, env
+
+def original_run(code:Path, env:dict, src:Path, out:Path)->tuple:
+    "(wall seconds, fingerprints written) of the original's `python run.py generate bench -c bench --source SRC --skip_dummy`."
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, 'run.py', 'generate', 'bench', '-c', 'bench', '--source', str(src), '--output', str(out), '--skip_dummy']
+    t = time.perf_counter()
+    r = subprocess.run(cmd, cwd=code, env=env, capture_output=True, text=True)
+    w = time.perf_counter() - t
+    if r.returncode: raise SystemExit(f"the original's generate failed:\n{r.stderr[-3000:]}")
+    return w, int(np.load(out/'bench'/'1'/'custom_source_shape.npy')[0])
+
+def versus_original(args, tmp:Path, files:list, name:str, cfg_yaml:Path, one:Path):
+    "`nafp generate` (the `default` preset's checkpoint `name`) and the original's generate, interleaved, on `files` as 8 kHz WAV."
+    from neural_audio_fp.audio import load_audio, write_wav
+    wav = tmp/'wav'
+    for i, f in enumerate(files): write_wav(wav/f'{i:03d}.wav', load_audio(f, 8000))
+    code, env = original_setup(Path(args.original), args.original_path, tmp)
+    print(f"\noriginal's generate (default.yaml, 4 loader processes) against nafp generate, on the same {len(files)} files "
+          f"as 8 kHz WAV:", flush=True)
+    runs = []
+    for r in range(args.repeats):
+        ow, on = original_run(code, env, wav, tmp/'orig-out')
+        ow1, _ = original_run(code, env, one, tmp/'orig-out1')
+        w, _, n = generate_run(name, cfg_yaml, tmp/'logs', wav, tmp/'out-wav')
+        w1, _, _ = generate_run(name, cfg_yaml, tmp/'logs', one, tmp/'out1')
+        if on != n: raise SystemExit(f"the original wrote {on} fingerprints, nafp {n}")
+        runs.append(dict(orig=on / ow, orig_net=on / max(ow - ow1, 1e-9), ours=n / w, ours_net=n / max(w - w1, 1e-9)))
+        print(f"  run {r}: original {ow:6.1f} s = {on/ow:6.1f} seg/s (start-up {ow1:.1f} s); nafp {w:6.1f} s = {n/w:6.1f} seg/s "
+              f"(start-up {w1:.1f} s); {n:,} fingerprints each", flush=True)
+    med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    print(f"  default: nafp generate / original generate = {med['ours']/med['orig']:.2f}x end to end "
+          f"({med['ours']:.1f} against {med['orig']:.1f} seg/s), {med['ours_net']/med['orig_net']:.2f}x without start-up", flush=True)
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--source', default=MUSIC, help='folder of real music (files of at least 20 s are used)')
@@ -101,6 +163,8 @@ def main():
     ap.add_argument('--repeats', type=int, default=2, help='alternating runs of encoder and generate per preset')
     ap.add_argument('--baseline', default=None, help='a checkout of another version of neural_audio_fp: its `nafp generate` runs beside')
     ap.add_argument('--workers', type=int, default=None, help='DEVICE.CPU_N_WORKERS of the generate runs (default: the preset\'s)')
+    ap.add_argument('--original', default=None, help="a checkout of the original code (mimbres/neural-audio-fp): its generate runs beside, preset default")
+    ap.add_argument('--original_path', default=None, help='a folder with tf-keras 2.17 and kapre 0.3.7 for the original (see above)')
     ap.add_argument('--engine', default='auto', help="NAFP_ENGINE of the generate runs: auto (NumPy once the checkpoint is exported, as users get it), numpy, tensorflow")
     args = ap.parse_args()
     os.environ.setdefault('NAFP_NO_PROGRESS', '1'); os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2'); os.environ['NAFP_ENGINE'] = args.engine
@@ -162,6 +226,7 @@ def main():
                 print(f"  {preset}: baseline generate {med['base']:.1f} seg/s end to end, {med['base_net']:.1f} without start-up; "
                       f"ratio baseline/encoder = {med['base']/med['enc']:.2f} end to end, {med['base_net']/med['enc']:.2f} without start-up, "
                       f"{med['enc_cpu']/med['base_cpu']:.2f} in CPU time", flush=True)
+            if args.original and preset == 'default': versus_original(args, tmp, files, name, cfg_yaml, one)
     finally: shutil.rmtree(tmp, ignore_errors=True)
 
 if __name__ == '__main__': main()

@@ -9,6 +9,10 @@ the `tiny` model with random weights (the same computation as a trained `tiny`: 
 do not depend on the weights), or `--model default` for the paper's model.
 
     python benchmarks/bench_identify.py [--hours 0.5] [--queries 40] [--backend faiss|milvus]
+
+With `--many N`, N noisy 10 s excerpts are also identified one `identify` call at a time and in one
+`identify_many` call (one backend search per batch of recordings, what `nafp identify` on a folder
+does), alternating, best of 2 each; it prints both times, the ratio, and whether the answers agree.
 """
 import argparse, os, shutil, tempfile, time
 from pathlib import Path
@@ -35,6 +39,21 @@ def embedder(args):
     m = load_config(args.model).model
     return Embedder(partial(embed, build_embedder(m), batch_size=256), m.emb_sz, asdict(m), f'untrained-{args.model}:0')
 
+def many(db, songs:dict, n:int, dur:int=10):
+    "Time `n` excerpts identified one call at a time against one `identify_many` call, alternating, best of 2."
+    from neural_audio_fp.identify import identify, identify_many
+    rng = np.random.default_rng(1); keys = list(songs); xs = []
+    for _ in range(n):
+        k = keys[rng.integers(len(keys))]; s = int(rng.integers(0, 58 - 2*dur))*4000; x = songs[k][s:s + dur*8000]
+        xs.append(x + .1*np.std(x)*rng.standard_normal(len(x)).astype(np.float32))
+    best = lambda r: [(m['matches'][0]['track'], m['matches'][0]['offset']) if m['matches'] else None for m in r]
+    t_one, t_many = [], []
+    for _ in range(2):
+        t = time.perf_counter(); one = [identify(db, x) for x in xs]; t_one.append(time.perf_counter() - t)
+        t = time.perf_counter(); many = list(identify_many(db, xs)); t_many.append(time.perf_counter() - t)
+    print(f"{n} excerpts of {dur} s: one identify call each {min(t_one):.2f} s, one identify_many call {min(t_many):.2f} s: "
+          f"{min(t_one)/min(t_many):.2f}x; same best answers: {best(one) == best(many)}")
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--hours', type=float, default=.5, help='hours of audio in the DB')
@@ -44,10 +63,11 @@ def main():
     p.add_argument('--model', default='tiny', help='config preset of the untrained model')
     p.add_argument('--log_root', default='./logs/')
     p.add_argument('--cores', type=int, default=2)
+    p.add_argument('--many', type=int, default=0, help='also time N 10 s excerpts one by one against one identify_many call')
     a = p.parse_args(); _cores(a.cores)
     os.environ.setdefault('NAFP_NO_PROGRESS', '1')
     from neural_audio_fp.db import FingerprintDB
-    from neural_audio_fp.identify import identify
+    from neural_audio_fp.identify import identify, identify_many
     tmp = Path(tempfile.mkdtemp(prefix='bench_identify_'))
     try:
         e = embedder(a)
@@ -74,6 +94,7 @@ def main():
         radio = np.concatenate([songs[keys[i % len(keys)]] for i in range(4)])
         ts = [identify(db, radio)['time'] for _ in range(3)]
         print(f"{len(radio)/8000:>8.0f} s {1000*np.median(ts):>10.1f} {1000*max(ts):>8.1f}   (windowed scan, {len(radio)/8000/np.median(ts):.0f}x real time)")
+        if a.many: many(db, songs, a.many)
         db.close()
     finally: shutil.rmtree(tmp, ignore_errors=True)
 

@@ -19,7 +19,7 @@ log = get_logger('identify')
 
 # %% auto #0
 __all__ = ['log', 'logistic', 'Calibration', 'fit_logistic', 'threshold_for_fpr', 'save_calibration', 'load_calibration',
-           'identify']
+           'identify', 'identify_many']
 
 # %% ../nbs/32_identify.ipynb #11dff9c3
 def logistic(f:np.ndarray, # (..., n features) evidence
@@ -153,6 +153,34 @@ def _trim(db, q, s, hop, dur):
         a, b = keep[0], keep[-1]
         s['start'], s['end'], s['offset'] = round(i[a]*hop, 3), round(i[b]*hop + dur, 3), round(float(rel[a]*hop), 3)
 
+def _embed_query(db:FingerprintDB, query, name:str)->tuple:
+    "(name, fingerprints (n, d), duration in s) of a recording: a file fingerprinted block by block (any length), or an array."
+    e = db.embedder
+    if isinstance(query, (str, Path)): name = name or str(query); q, secs = embed_file(e, query)
+    else:
+        from neural_audio_fp.audio import segment
+        x = np.asarray(query, np.float32); name = name or '<array>'
+        q, secs = e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs
+    if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
+    return name, q, secs
+
+def _answer(db, name, secs, q, found, cal, top_k, k_probe, window, hop)->dict:
+    "The result of a recording fingerprinted as `q`, from its search `found` = (row ids, silent mask, query searched)."
+    e = db.embedder; I, sil, qs = found
+    if sil.all(): return dict(query=name, duration=secs, matches=[])     # silence matches every silence: no evidence
+    wseg, hseg = max(1, int(round((window - e.dur)/e.hop)) + 1), max(1, int(round(hop/e.hop)))
+    if len(q) <= 1.5*wseg: starts = [0]; wseg = len(q)
+    else: starts = list(range(0, len(q) - wseg + hseg, hseg))
+    spans = []
+    for s in starts:
+        w = min(wseg, len(q) - s)
+        r = _clip(db, q[s:s+w], qs[s:s+w], I[s:s+w], cal, top_k, k_probe)
+        spans.append(dict(start=round(s*e.hop, 3), end=round((s + w - 1)*e.hop + e.dur, 3), **r))
+    if len(starts) > 1:
+        spans = _merge([s for s in spans if s['in_db'] is not False and s['track'] is not None], e.hop + 1e-6)
+        for s in spans: _trim(db, q, s, e.hop, e.dur)
+    return dict(query=name, duration=secs, matches=spans)
+
 def identify(db:FingerprintDB, # database to search
              query:str|Path|np.ndarray, # audio file, or mono audio at the DB's sample rate
              top_k:int=5, # tracks reported per query (best + alternatives)
@@ -165,32 +193,17 @@ def identify(db:FingerprintDB, # database to search
              steady:float=None, # share of the query's steady part removed (`remove_steady`); default: the calibration's, else `STEADY`
             )->dict:
     "Identify a recording: {'query','duration','time','matches': [{'start','end','track','title','path','offset','score','confidence','in_db','alternatives'}]}."
-    from neural_audio_fp.audio import load_audio, segment
-    t0, e = time.perf_counter(), db.embedder
+    from neural_audio_fp.audio import load_audio
+    t0 = time.perf_counter()
     cal = load_calibration(db) if isinstance(calibration, str) else calibration
-    if isinstance(query, (str, Path)) and tuple(speeds) == (1.,):       # a file: fingerprinted block by block (any length)
-        name = name or str(query); q, secs = embed_file(e, query)
-    else:
-        if isinstance(query, (str, Path)): name, x = name or str(query), load_audio(query, sr=e.fs)
-        else: name, x = name or '<array>', np.asarray(query, np.float32)
-        if tuple(speeds) != (1.,): return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name, steady=steady)
-        q, secs = e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs
-    if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
+    if tuple(speeds) != (1.,):
+        x = load_audio(query, sr=db.embedder.fs) if isinstance(query, (str, Path)) else np.asarray(query, np.float32)
+        name = name or (str(query) if isinstance(query, (str, Path)) else '<array>')
+        return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name, steady=steady)
+    name, q, secs = _embed_query(db, query, name)
     if steady is None: steady = cal.steady if cal else STEADY           # the evidence the calibration was fitted on
-    I, sil, qs = search_sound(db, q, k_probe, steady)                   # silence matches every silence: no evidence
-    if sil.all(): return dict(query=name, duration=secs, time=time.perf_counter() - t0, matches=[])
-    wseg, hseg = max(1, int(round((window - e.dur)/e.hop)) + 1), max(1, int(round(hop/e.hop)))
-    if len(q) <= 1.5*wseg: starts = [0]; wseg = len(q)
-    else: starts = list(range(0, len(q) - wseg + hseg, hseg))
-    spans = []
-    for s in starts:
-        w = min(wseg, len(q) - s)
-        r = _clip(db, q[s:s+w], qs[s:s+w], I[s:s+w], cal, top_k, k_probe)
-        spans.append(dict(start=round(s*e.hop, 3), end=round((s + w - 1)*e.hop + e.dur, 3), **r))
-    if len(starts) > 1:
-        spans = _merge([s for s in spans if s['in_db'] is not False and s['track'] is not None], e.hop + 1e-6)
-        for s in spans: _trim(db, q, s, e.hop, e.dur)
-    return dict(query=name, duration=secs, time=time.perf_counter() - t0, matches=spans)
+    r = _answer(db, name, secs, q, search_sound(db, q, k_probe, steady), cal, top_k, k_probe, window, hop)
+    return dict(r, time=time.perf_counter() - t0)
 
 # %% ../nbs/32_identify.ipynb #3f6b42d5
 def _best_speed(db, x, speeds, t0, **kw)->dict:
@@ -204,3 +217,35 @@ def _best_speed(db, x, speeds, t0, **kw)->dict:
     _, s, r = best
     for m in r['matches']: m['start'], m['end'], m['speed'] = round(m['start']/s, 3), round(m['end']/s, 3), s
     return dict(r, duration=len(x)/fs, time=time.perf_counter() - t0)
+
+# %% ../nbs/32_identify.ipynb #e00191de
+def identify_many(db:FingerprintDB, # database to search
+                  queries:list, # audio files and/or mono arrays at the DB's sample rate (or functions returning one, called in turn)
+                  top_k:int=5, k_probe:int=20, window:float=10., hop:float=5., # as in `identify`
+                  calibration:Calibration|None|str='auto', # as in `identify`
+                  names:list=None, # names of the queries in the results (default: as `identify`)
+                  steady:float=None, # as in `identify`
+                  batch:int=4096, # query segments searched per backend call
+                 ):
+    "`identify` of each query, searching a batch of recordings per backend call; yields each result (or the `AudioError` of a query that cannot be read) in order."
+    cal = load_calibration(db) if isinstance(calibration, str) else calibration
+    if steady is None: steady = cal.steady if cal else STEADY
+    names = list(names) if names is not None else [None]*len(queries)
+    pending, n = [], 0                                           # [(result slot or error, name, q, secs, seconds spent)]
+    def flush():
+        ok = [i for i, p in enumerate(pending) if not isinstance(p[0], AudioError)]
+        t = time.perf_counter()
+        found = search_sound(db, [pending[i][2] for i in ok], k_probe, steady) if ok else ([], [], [])
+        share = (time.perf_counter() - t)/max(sum(len(pending[i][2]) for i in ok), 1)   # search time, by each one's segments
+        for j, (err, name, q, secs, spent) in enumerate(pending):
+            if err is not None: yield err; continue
+            i = ok.index(j); t = time.perf_counter()
+            r = _answer(db, name, secs, q, tuple(f[i] for f in found), cal, top_k, k_probe, window, hop)
+            yield dict(r, time=spent + share*len(q) + time.perf_counter() - t)
+        pending.clear()
+    for query, name in zip(queries, names):
+        t = time.perf_counter()
+        try: pending.append((None, *_embed_query(db, query() if callable(query) else query, name), time.perf_counter() - t)); n += len(pending[-1][2])
+        except AudioError as e: pending.append((e, name, None, 0., 0.))
+        if n >= batch: yield from flush(); n = 0
+    yield from flush()

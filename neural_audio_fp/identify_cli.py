@@ -203,17 +203,24 @@ def identify_cmd(
     "Identify recordings against a fingerprint database: one line per match with its confidence and accept/reject."
     import json as js, sys
     from neural_audio_fp.db import FingerprintDB
-    from neural_audio_fp.identify import identify
+    from neural_audio_fp.identify import identify, identify_many
     if db is None: raise ConfigError("--db DB_DIR is required (a directory made by `nafp index build`)")
     sp = (1.,) if not speeds else tuple(float(s) for s in speeds.split(','))
     fdb = FingerprintDB(db, log_root=log_root, milvus_uri=milvus_uri); fdb.embedder; fdb.searcher   # load model (warmed) and index before the first query
-    out, failed = [], []
-    for p, why in _queries(files):
-        try:
-            if why: raise AudioError(f"{p}: {why}")
-            src = p if p.is_file() else _read(p, fdb.embedder.fs)    # files are read block by block
-            r = identify(fdb, src, top_k=max(top_k, 2), window=window, hop=hop, name=str(p), speeds=sp)
-        except AudioError as e: failed.append(str(e)); print(f"nafp identify: {e}", file=sys.stderr); continue
+    out, failed, items = [], [], _queries(files)
+    def source(p, why):
+        if why: raise AudioError(f"{p}: {why}")
+        return p if p.is_file() else _read(p, fdb.embedder.fs)       # files are read block by block
+    if sp == (1.,):                                                    # one backend search per batch of recordings
+        results = identify_many(fdb, [lambda p=p, why=why: source(p, why) for p, why in items], top_k=max(top_k, 2),
+                                window=window, hop=hop, names=[str(p) for p, _ in items])
+    else:
+        def one(p, why):
+            try: return identify(fdb, source(p, why), top_k=max(top_k, 2), window=window, hop=hop, name=str(p), speeds=sp)
+            except AudioError as e: return e
+        results = (one(p, why) for p, why in items)
+    for r in results:
+        if isinstance(r, AudioError): failed.append(str(r)); print(f"nafp identify: {r}", file=sys.stderr); continue
         out.append(r)
         if not json: print(_fmt(r, top_k), flush=True)
     if json: print(js.dumps(out, indent=1))
