@@ -190,7 +190,7 @@ def main():
             pr = index_params(t, n)
             t0 = time.perf_counter()
             kw = {} if t == 'hnsw' else {('nlist_ivf' if t == 'ivf' else 'nlist_pq'): pr['nlist']}    # as `FaissBackend.write` builds it
-            if t in ('ivfpq', 'ivfpq-rr'): kw['pq_m'] = default_pq_m(db.shape[1])
+            if t in ('ivfpq', 'ivfpq-rr', 'ivfpq-fs'): kw['pq_m'] = default_pq_m(db.shape[1], t)
             ix = build_index(t, add=vecs, train=None if t == 'hnsw' else np.concatenate(vecs), use_gpu=False, metric='ip',
                              nprobe=pr['nprobe'] or 1, max_train=train_rows(pr['nlist']), **kw)
             bt = time.perf_counter() - t0

@@ -15,8 +15,8 @@ __all__ = ['EXACT_MAX_ROWS', 'AUTO_TYPE', 'IVF_TYPES', 'NPROBE', 'default_nlist'
 
 # %% ../nbs/21a_autoindex.ipynb #fe620a25
 EXACT_MAX_ROWS = 1_000_000   # below: exact search; from here: `AUTO_TYPE`
-AUTO_TYPE = 'ivfpq'          # the index type of large collections
-IVF_TYPES = ('ivf', 'ivfpq', 'ivfpq-rr')
+AUTO_TYPE = 'ivfpq-fs'       # the index type of large collections: IVF with fast-scan PQ, re-scored from the float16 store
+IVF_TYPES = ('ivf', 'ivfpq', 'ivfpq-rr', 'ivfpq-fs')
 NPROBE = 32   # lists probed per query (all of them when there are fewer)
 
 def default_nlist(n:int, # rows to index
@@ -56,9 +56,10 @@ def train_rows(nlist:int|None, # inverted lists (None: unknown)
     return max(256*(nlist or 4096), 1 << 16)
 
 def default_pq_m(d:int, # fingerprint dimension
+                 index_type:str='ivfpq', # 'ivfpq-fs': 4-bit codes
                 )->int:
-    "PQ sub-quantisers for dimension `d`: one byte per 2 dimensions, as the original's 64 for d=128 (d itself when odd)."
-    return d // 2 if d % 2 == 0 else d
+    "PQ sub-quantisers for dimension `d`: one byte per 2 dimensions, as the original's 64 for d=128 (d itself when odd); `ivfpq-fs`: one 4-bit code per dimension."
+    return d if index_type == 'ivfpq-fs' or d % 2 else d // 2
 
 # %% ../nbs/21a_autoindex.ipynb #98363811
 def search_params(index:faiss.Index, # built or loaded index (CPU or GPU)

@@ -189,7 +189,7 @@ class FaissBackend:
         n = len(vectors); p = index_params(self.index_type, n, self.nlist, self.nprobe, self.ef_search); t = p['index_type']
         if t == 'l2' or not n: return dict(self.spec(), built=dict(index_type='l2', n_rows=n))   # exact: built from vectors.f32 when opened
         kw = {('nlist_ivf' if t == 'ivf' else 'nlist_pq'): p['nlist']} if p['nlist'] else {}
-        if t in ('ivfpq', 'ivfpq-rr'): kw['pq_m'] = default_pq_m(vectors.shape[1])
+        if t in ('ivfpq', 'ivfpq-rr', 'ivfpq-fs'): kw['pq_m'] = default_pq_m(vectors.shape[1], t)
         idx = build_index(t, vectors.shape[1], train=None if t == 'hnsw' else vectors, add=[vectors], use_gpu=False, metric='ip',
                           nprobe=p['nprobe'] or 1, max_train=train_rows(p['nlist']), **kw)
         built = dict(index_type=t, n_rows=n, **search_params(idx, p['nprobe'], p['ef_search']))
