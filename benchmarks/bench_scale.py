@@ -8,7 +8,8 @@ fillets-ng-data, extremetuxracer-data and mu-cade-data), sampled cluster by clus
 to disk, so that no size holds more than one chunk of generated rows in memory. At the size of the real
 distractors, real and generated ones are compared (exact top-1 and query-to-nearest-distractor scores).
 
-Index types: `l2` (exact), `ivf`, `ivfpq`, `ivfpq-fs` (fast-scan IVF-PQ, what a DB picks from 1 M rows) and `hnsw` (up to `--hnsw_max` rows), each with the `autoindex`
+Index types: `l2` (exact), `ivf`, `ivfpq`, `ivfpq-fs` (fast-scan IVF-PQ, what a DB picks from 1 M rows), `hnsw` (up to `--hnsw_max` rows)
+and `milvus` (the Milvus backend: Milvus Lite in the DB folder, its AUTOINDEX; the `milvus` extra), each Faiss type with the `autoindex`
 rule's parameters. A `FingerprintDB` always re-ranks: the matcher re-scores every candidate alignment on the
 stored rows, so `ivfpq` here *is* IVF-PQ with re-ranking (PQ search, re-scoring on the float16 store). Faiss'
 own re-ranking index (`ivfpq-rr`, IndexIVFPQR) supports only L2 distance and a DB searches by inner
@@ -74,6 +75,7 @@ def write_db(path, real, tr, dx, index_type):
     "A FingerprintDB of real rows + distractors written through the versioned store; seconds taken."
     from neural_audio_fp.dbstore import _writer, _commit, FORMAT, ROW_DTYPE
     from neural_audio_fp.dbparts import FaissBackend
+    if index_type == 'milvus': from neural_audio_fp.milvus import MilvusBackend   # Milvus Lite in the version folder, its AUTOINDEX
     n_real, n, d = len(real), len(real) + len(dx), real.shape[1]
     n_tr = int(tr.max()) + 1; n_dx = -(-len(dx)//TRACK_ROWS)
     bounds = np.r_[0, np.cumsum(np.bincount(tr))]
@@ -92,7 +94,7 @@ def write_db(path, real, tr, dx, index_type):
         np.save(tmp/'rows.npy', r)
     shutil.rmtree(path, ignore_errors=True)
     t0 = time.perf_counter()
-    with _writer(Path(path)): _commit(Path(path), meta, fill, FaissBackend(index_type))
+    with _writer(Path(path)): _commit(Path(path), meta, fill, MilvusBackend() if index_type == 'milvus' else FaissBackend(index_type))
     return time.perf_counter() - t0
 
 # ------------------------------------------------------------------ child: open, answer, measure
@@ -187,7 +189,7 @@ def figure(results, extra, path):
     results = [r for r in results if not r.get('sweep')]
     from plotly.subplots import make_subplots
     fig = make_subplots(rows=1, cols=3, subplot_titles=('latency of one 10 s query (ms)', 'resident memory after 100 queries (GB)', 'on disk (GB)'))
-    colors = dict(l2='#636efa', ivf='#ef553b', ivfpq='#00cc96', **{'ivfpq-rr': '#ab63fa', 'ivfpq-fs': '#19d3f3'}, hnsw='#ffa15a')
+    colors = dict(l2='#636efa', ivf='#ef553b', ivfpq='#00cc96', **{'ivfpq-rr': '#ab63fa', 'ivfpq-fs': '#19d3f3'}, hnsw='#ffa15a', milvus='#ff6692')
     for t in sorted({r['type'] for r in results}):
         rs = sorted((r for r in results if r['type'] == t), key=lambda r: r['rows'])
         x = [r['rows'] for r in rs]

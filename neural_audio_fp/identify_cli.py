@@ -33,7 +33,7 @@ def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=64, n_neg:int=64, 
 def _backend(backend:str, index_type:str, milvus_uri:str, nprobe:int=None, ef_search:int=None):
     from neural_audio_fp.db import get_backend
     if backend == 'faiss': return get_backend(dict(name='faiss', index_type=index_type, nprobe=nprobe, ef_search=ef_search))
-    if backend == 'milvus': return get_backend(dict(name='milvus', uri=milvus_uri or os.environ.get('NAFP_MILVUS_URI') or None, index_type='AUTOINDEX' if index_type in ('l2', 'auto') else index_type))
+    if backend == 'milvus': return get_backend(dict(name='milvus', uri=milvus_uri or os.environ.get('NAFP_MILVUS_URI') or None, index_type={'l2': 'FLAT'}.get(index_type, index_type)))
     raise ConfigError(f"--backend {backend!r}: use 'faiss' or 'milvus'")
 
 _VAL = Param("folders of songs that are not in the DB, added to calibration's negatives", str, nargs='*')

@@ -12,7 +12,7 @@ from .core import ConfigError, DataError, get_logger
 log = get_logger('milvus')
 
 # %% auto #0
-__all__ = ['log', 'TIMEOUT', 'MilvusBackend']
+__all__ = ['log', 'TIMEOUT', 'milvus_index', 'MilvusBackend']
 
 # %% ../nbs/31_milvus.ipynb #9ab20027
 def _client(uri:str, token:str=''):
@@ -34,21 +34,31 @@ def _failed(uri:str):
         msg = re.sub(r'\s+', ' ', str(getattr(e, 'message', '') or e))[:200]
         raise DataError(f"{uri}: Milvus failed ({msg}); check that the server runs, then run the command again") from None
 
+def milvus_index(index_type:str, # 'auto' or a Milvus index type
+                 n:int, # rows to index
+                )->dict:
+    "{'index_type', 'nlist', 'nprobe'} a collection of `n` rows is built and searched with: for 'auto', the `autoindex` rule (exact below `EXACT_MAX_ROWS`, IVF_FLAT with its `nlist` and `nprobe` from there)."
+    from neural_audio_fp.autoindex import EXACT_MAX_ROWS, default_nlist, default_nprobe
+    if index_type != 'auto': return dict(index_type=index_type, nlist=None, nprobe=None)
+    if n < EXACT_MAX_ROWS: return dict(index_type='FLAT', nlist=None, nprobe=None)
+    nl = default_nlist(n); return dict(index_type='IVF_FLAT', nlist=nl, nprobe=default_nprobe(nl))
+
 class MilvusBackend:
     "Nearest-row search in a Milvus collection (Milvus Lite file in the version, or a server `uri`)."
     name = 'milvus'
     def __init__(self, uri:str=None, # None: Milvus Lite file in the version directory; or 'http://host:19530' / a .db path (given by the user, never stored)
                  collection:str=None, # collection name prefix (default: nafp_ and the owner id)
-                 index_type:str='AUTOINDEX', # Milvus index type (AUTOINDEX, FLAT, IVF_FLAT, HNSW...)
+                 index_type:str='auto', # 'auto': FLAT (exact) or IVF_FLAT by size, as `autoindex`; or a Milvus index type (AUTOINDEX, FLAT, IVF_FLAT, HNSW...)
                  token:str=None, # server credentials 'user:password' or API key (default: env MILVUS_TOKEN); never stored
                  batch:int=20000, # rows per insert
                  collection_name:str=None, # the collection of a written version (from its stored spec)
                  owner:str=None, # id of the DB whose collections these are (made with its first version)
                  home:str=None, # the DB folder that owns them (its resolved path)
+                 built:dict=None, # what a written version built: {'index_type', 'nlist', 'nprobe'} (from its stored spec)
                 ):
         self.uri, self.collection, self.index_type, self.batch = uri, collection, index_type, batch
         self.token, self.collection_name = os.environ.get('MILVUS_TOKEN', '') if token is None else token, collection_name
-        self.owner, self.home = owner, home
+        self.owner, self.home, self.built = owner, home, built
     def spec(self)->dict: return dict(name=self.name, server=self.uri is not None, collection=self.collection, index_type=self.index_type,
                                       owner=self.owner, home=self.home)
     def _where(self, folder:Path, version:str)->tuple:
@@ -73,9 +83,10 @@ def _from_stored(cls, spec:dict, # the `backend` entry of a version's meta.json
                         "(or env NAFP_MILVUS_URI); an address stored in the database folder is never used")
     if server and not isinstance(owner, str):
         raise DataError(f"Milvus collection {name!r}: the database records no owner (made before collections had owners); rebuild it with `nafp index build`")
-    it = spec.get('index_type', 'AUTOINDEX')
+    it, b = spec.get('index_type', 'AUTOINDEX'), spec.get('built')
+    b = b if isinstance(b, dict) and isinstance(b.get('nprobe'), (int, type(None))) else None
     return cls(uri=uri if server else None, collection=spec.get('collection'), index_type=it if isinstance(it, str) else 'AUTOINDEX',
-               collection_name=name, owner=owner, home=spec.get('home'))
+               collection_name=name, owner=owner, home=spec.get('home'), built=b)
 MilvusBackend.from_stored = _from_stored
 
 @patch
@@ -117,13 +128,15 @@ def write(self:MilvusBackend, vectors:np.ndarray, folder:Path, version:str)->dic
             s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False, description=desc)
             s.add_field('id', DataType.INT64, is_primary=True)
             s.add_field('vector', DataType.FLOAT_VECTOR, dim=int(vectors.shape[1]))
-            ip = c.prepare_index_params(); ip.add_index(field_name='vector', index_type=self.index_type, metric_type='IP')
+            built = dict(milvus_index(self.index_type, len(vectors)), n_rows=len(vectors))
+            ip = c.prepare_index_params()
+            ip.add_index(field_name='vector', index_type=built['index_type'], metric_type='IP', params={'nlist': built['nlist']} if built['nlist'] else {})
             c.create_collection(coll, schema=s, index_params=ip, consistency_level='Strong', timeout=TIMEOUT)
             for i in range(0, len(vectors), self.batch):
                 v = np.asarray(vectors[i:i+self.batch], np.float32)
                 c.insert(coll, [{'id': i + j, 'vector': r} for j, r in enumerate(v)], timeout=TIMEOUT)
     finally: c.close()
-    return dict(self.spec(), collection_name=coll)
+    return dict(self.spec(), collection_name=coll, built=built)
 
 @patch
 def open(self:MilvusBackend, folder:Path, spec:dict):
@@ -141,7 +154,7 @@ def open(self:MilvusBackend, folder:Path, spec:dict):
             if not (self._owned(c, coll) if self.uri is not None else c.has_collection(coll)):
                 raise DataError(f"{uri}: no collection {coll!r} for {folder}; the Milvus data were dropped, rebuild the DB")
     except BaseException: c.close(); raise
-    return _MilvusSearcher(c, coll, uri)
+    return _MilvusSearcher(c, coll, uri, (spec.get('built') or {}).get('nprobe'))
 
 @patch
 def drop(self:MilvusBackend, folder:Path, spec:dict):
@@ -165,13 +178,13 @@ def _exact_searcher(folder:Path):
     return _FaissSearcher(idx)
 
 class _MilvusSearcher:
-    def __init__(self, client, coll, uri:str='Milvus'): self.c, self.coll, self.uri = client, coll, uri
+    def __init__(self, client, coll, uri:str='Milvus', nprobe:int=None): self.c, self.coll, self.uri, self.nprobe = client, coll, uri, nprobe
     def search(self, q:np.ndarray, k:int, batch:int=1000)->tuple:
         "q: (n, d) -> (scores (n, k), row ids (n, k)), -1 / -inf where fewer hits"
         D, I = np.full((len(q), k), -np.inf, np.float32), np.full((len(q), k), -1, np.int64)
         for s in range(0, len(q), batch):
             with _failed(self.uri):
-                res = self.c.search(self.coll, data=np.asarray(q[s:s+batch], np.float32), limit=k, search_params={'metric_type': 'IP'}, timeout=TIMEOUT)
+                res = self.c.search(self.coll, data=np.asarray(q[s:s+batch], np.float32), limit=k, search_params={'metric_type': 'IP', **({'params': {'nprobe': self.nprobe}} if self.nprobe else {})}, timeout=TIMEOUT)
             for i, hits in enumerate(res):
                 for j, h in enumerate(hits): I[s+i, j], D[s+i, j] = h['id'], h['distance']
         return D, I
