@@ -217,8 +217,9 @@ class FaissBackend:
 class _FaissSearcher:
     def __init__(self, idx): self.idx = idx
     def search(self, q:np.ndarray, k:int)->tuple:
-        "q: (n, d) -> (scores (n, k), row ids (n, k), -1 where none)"
-        return self.idx.search(np.ascontiguousarray(q, dtype=np.float32), k)
+        "q: (n, d) -> (scores (n, k), row ids (n, k), -1 where none); an exact index searches many rows as matrix products (`matcher.flat_blas`)"
+        from neural_audio_fp.matcher import flat_blas
+        with flat_blas(self.idx, len(q)): return self.idx.search(np.ascontiguousarray(q, dtype=np.float32), k)
     def close(self): pass
 
 # %% ../nbs/30a_dbparts.ipynb #9486bcd7

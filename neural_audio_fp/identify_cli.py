@@ -45,7 +45,7 @@ def index_build_cmd(
     checkpoint:str=DEFAULT_CHECKPOINT, # model: a shipped one (pretrained-NAME) or a trained run NAME[:INDEX]
     log_root:str='./logs/', # LOG_ROOT_DIR holding checkpoint/NAME/ of a trained run
     backend:str='faiss', # 'faiss' or 'milvus'
-    index_type:str='auto', # Faiss index type: auto (exact below 1 M fingerprints, IVF-PQ above), l2 = exact, ivf, ivfpq, hnsw; or Milvus index type with --backend milvus
+    index_type:str='auto', # Faiss index type: auto (exact below 1 M fingerprints, fast-scan IVF-PQ above), l2 = exact, ivf, ivfpq, ivfpq-fs, hnsw; with --backend milvus: auto (FLAT, then IVF_FLAT) or a Milvus index type
     nprobe:int=None, # IVF lists probed per query (default: by the collection's size, see `autoindex`)
     ef_search:int=None, # HNSW search beam (default 128)
     milvus_uri:str=None, # Milvus server URI (http://host:19530; default: env NAFP_MILVUS_URI); none: Milvus Lite file in the DB

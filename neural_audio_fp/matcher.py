@@ -194,12 +194,14 @@ def flat_blas(index, # search backend
               n:int, # query vectors about to be searched
               min_n:int=BLAS_MIN, # from this many on, use matrix products
              ):
-    "Within the block, an exact Faiss `index` searches batches of `n >= min_n` vectors with BLAS; anything else is left as it is."
+    "Within the block, an exact Faiss `index` searches batches of `n >= min_n` vectors with BLAS (one BLAS thread beside Faiss' own); anything else is left as it is."
     if n < min_n or not _flat_faiss(index): yield False; return
     import faiss
+    from threadpoolctl import threadpool_limits
     old = faiss.cvar.distance_compute_blas_threshold
     faiss.cvar.distance_compute_blas_threshold = min(old, min_n)
-    try: yield True
+    try:
+        with threadpool_limits(1, 'blas'): yield True
     finally: faiss.cvar.distance_compute_blas_threshold = old
 
 # %% ../nbs/22_matcher.ipynb #1c3e6d7e
