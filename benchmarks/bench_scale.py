@@ -112,7 +112,8 @@ def child(a):
     Q = {s: (z[f'q{s}'][:n_q], z[f'r{s}'][:n_q], z[f't{s}'][:n_q]) for s in LENGTHS}
     base = rss_kb()
     t0 = time.perf_counter(); db = FingerprintDB(a.child); m = db_matcher(db, 20); db.searcher; open_s = time.perf_counter() - t0
-    if a.nprobe: faiss.extract_index_ivf(db.searcher.idx).nprobe = a.nprobe      # a sweep: other than the stored (rule's) nprobe
+    if a.nprobe and hasattr(db.searcher, 'nprobe'): db.searcher.nprobe = a.nprobe     # Milvus: the searcher's nprobe
+    elif a.nprobe: faiss.extract_index_ivf(db.searcher.idx).nprobe = a.nprobe      # a sweep: other than the stored (rule's) nprobe
     tracks = db.rows['track']; opened = rss_kb()
     def hits(top, rows, trs): return ((top >= 0) & (tracks[np.maximum(top, 0)] == trs) & (np.abs(top - rows) <= 1))
     # identify-like: 100 queries of 10 s, one at a time
@@ -307,7 +308,7 @@ def main():
             if a.reuse and (path/'CURRENT').is_file() and old is not None: bt = old['build_s']
             else: bt = write_db(path, real, tr, dx, t)
             disk = sum(f.stat().st_size for f in path.rglob('*') if f.is_file())
-            for npb in [0] + ([int(x) for x in a.nprobes.split(',') if x] if t in ('ivf', 'ivfpq', 'ivfpq-fs') else []):
+            for npb in [0] + ([int(x) for x in a.nprobes.split(',') if x] if t in ('ivf', 'ivfpq', 'ivfpq-fs', 'milvus') else []):
               # exact search at big sizes: fewer queries; the other types answer all (their hits on the first nq are comparable)
               r = measure(path, qnpz, nq if t == 'l2' else a.queries, timed, a.threads, npb)
               if npb and npb == (r['built'] or {}).get('nprobe'): continue

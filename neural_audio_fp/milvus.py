@@ -36,11 +36,12 @@ def _failed(uri:str):
 
 def milvus_index(index_type:str, # 'auto' or a Milvus index type
                  n:int, # rows to index
+                 server:bool=True, # a Milvus server (False: Milvus Lite)
                 )->dict:
-    "{'index_type', 'nlist', 'nprobe'} a collection of `n` rows is built and searched with: for 'auto', the `autoindex` rule (exact below `EXACT_MAX_ROWS`, IVF_FLAT with its `nlist` and `nprobe` from there)."
+    "{'index_type', 'nlist', 'nprobe'} a collection of `n` rows is built and searched with: for 'auto', exact (FLAT) in Milvus Lite and below `EXACT_MAX_ROWS`, else IVF_FLAT with the `autoindex` rule's `nlist` and `nprobe`."
     from neural_audio_fp.autoindex import EXACT_MAX_ROWS, default_nlist, default_nprobe
     if index_type != 'auto': return dict(index_type=index_type, nlist=None, nprobe=None)
-    if n < EXACT_MAX_ROWS: return dict(index_type='FLAT', nlist=None, nprobe=None)
+    if n < EXACT_MAX_ROWS or not server: return dict(index_type='FLAT', nlist=None, nprobe=None)
     nl = default_nlist(n); return dict(index_type='IVF_FLAT', nlist=nl, nprobe=default_nprobe(nl))
 
 class MilvusBackend:
@@ -128,7 +129,7 @@ def write(self:MilvusBackend, vectors:np.ndarray, folder:Path, version:str)->dic
             s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False, description=desc)
             s.add_field('id', DataType.INT64, is_primary=True)
             s.add_field('vector', DataType.FLOAT_VECTOR, dim=int(vectors.shape[1]))
-            built = dict(milvus_index(self.index_type, len(vectors)), n_rows=len(vectors))
+            built = dict(milvus_index(self.index_type, len(vectors), self.uri is not None), n_rows=len(vectors))
             ip = c.prepare_index_params()
             ip.add_index(field_name='vector', index_type=built['index_type'], metric_type='IP', params={'nlist': built['nlist']} if built['nlist'] else {})
             c.create_collection(coll, schema=s, index_params=ip, consistency_level='Strong', timeout=TIMEOUT)
