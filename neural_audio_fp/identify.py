@@ -164,10 +164,10 @@ def _embed_query(db:FingerprintDB, query, name:str)->tuple:
     if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
     return name, q, secs
 
-def _answer(db, name, secs, q, found, cal, top_k, k_probe, window, hop)->dict:
-    "The result of a recording fingerprinted as `q`, from its search `found` = (row ids, silent mask, query searched)."
+def _answer(db, q, found, cal, top_k, k_probe, window, hop)->list:
+    "The matched spans of a recording fingerprinted as `q`, from its search `found` = (row ids, silent mask, query searched)."
     e = db.embedder; I, sil, qs = found
-    if sil.all(): return dict(query=name, duration=secs, matches=[])     # silence matches every silence: no evidence
+    if sil.all(): return []                                             # silence matches every silence: no evidence
     wseg, hseg = max(1, int(round((window - e.dur)/e.hop)) + 1), max(1, int(round(hop/e.hop)))
     if len(q) <= 1.5*wseg: starts = [0]; wseg = len(q)
     else: starts = list(range(0, len(q) - wseg + hseg, hseg))
@@ -179,7 +179,7 @@ def _answer(db, name, secs, q, found, cal, top_k, k_probe, window, hop)->dict:
     if len(starts) > 1:
         spans = _merge([s for s in spans if s['in_db'] is not False and s['track'] is not None], e.hop + 1e-6)
         for s in spans: _trim(db, q, s, e.hop, e.dur)
-    return dict(query=name, duration=secs, matches=spans)
+    return spans
 
 def identify(db:FingerprintDB, # database to search
              query:str|Path|np.ndarray, # audio file, or mono audio at the DB's sample rate
@@ -202,8 +202,8 @@ def identify(db:FingerprintDB, # database to search
         return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name, steady=steady)
     name, q, secs = _embed_query(db, query, name)
     if steady is None: steady = cal.steady if cal else STEADY           # the evidence the calibration was fitted on
-    r = _answer(db, name, secs, q, search_sound(db, q, k_probe, steady), cal, top_k, k_probe, window, hop)
-    return dict(r, time=time.perf_counter() - t0)
+    spans = _answer(db, q, search_sound(db, q, k_probe, steady), cal, top_k, k_probe, window, hop)
+    return dict(query=name, duration=secs, time=time.perf_counter() - t0, matches=spans)
 
 # %% ../nbs/32_identify.ipynb #3f6b42d5
 def _best_speed(db, x, speeds, t0, **kw)->dict:
@@ -237,11 +237,12 @@ def identify_many(db:FingerprintDB, # database to search
         t = time.perf_counter()
         found = search_sound(db, [pending[i][2] for i in ok], k_probe, steady) if ok else ([], [], [])
         share = (time.perf_counter() - t)/max(sum(len(pending[i][2]) for i in ok), 1)   # search time, by each one's segments
+        at = {j: i for i, j in enumerate(ok)}
         for j, (err, name, q, secs, spent) in enumerate(pending):
             if err is not None: yield err; continue
-            i = ok.index(j); t = time.perf_counter()
-            r = _answer(db, name, secs, q, tuple(f[i] for f in found), cal, top_k, k_probe, window, hop)
-            yield dict(r, time=spent + share*len(q) + time.perf_counter() - t)
+            t = time.perf_counter()
+            spans = _answer(db, q, tuple(f[at[j]] for f in found), cal, top_k, k_probe, window, hop)
+            yield dict(query=name, duration=secs, time=spent + share*len(q) + time.perf_counter() - t, matches=spans)
         pending.clear()
     for query, name in zip(queries, names):
         t = time.perf_counter()
