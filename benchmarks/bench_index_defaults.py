@@ -146,7 +146,7 @@ def main():
     p.add_argument('--seed', type=int, default=0)
     a = p.parse_args()
     faiss.omp_set_num_threads(a.threads)
-    from neural_audio_fp.index import build_index, set_nprobe, set_ef_search
+    from neural_audio_fp.index import build_index, set_nprobe, set_ef_search, PQ_TYPES
     from neural_audio_fp.autoindex import index_params, train_rows, default_pq_m
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     cache = work/f"data-{hashlib.sha1(json.dumps([a.checkpoint, a.queries, a.seed]).encode()).hexdigest()[:10]}.npz"
@@ -190,7 +190,7 @@ def main():
             pr = index_params(t, n)
             t0 = time.perf_counter()
             kw = {} if t == 'hnsw' else {('nlist_ivf' if t == 'ivf' else 'nlist_pq'): pr['nlist']}    # as `FaissBackend.write` builds it
-            if t in ('ivfpq', 'ivfpq-rr', 'ivfpq-fs'): kw['pq_m'] = default_pq_m(db.shape[1], t)
+            if t in PQ_TYPES: kw['pq_m'] = default_pq_m(db.shape[1], t)
             ix = build_index(t, add=vecs, train=None if t == 'hnsw' else np.concatenate(vecs), use_gpu=False, metric='ip',
                              nprobe=pr['nprobe'] or 1, max_train=train_rows(pr['nlist']), **kw)
             bt = time.perf_counter() - t0

@@ -164,6 +164,19 @@ def _tracks_from_files(files:list, known:set, stats:dict)->Iterable:
         if stats['added'] > n: known.add(h)       # fingerprinted (a copy of a file that failed fails too)
 
 # %% ../nbs/30_db.ipynb #b5c00c38
+def _copy_vectors(f, v:np.ndarray, sel:np.ndarray=None, chunk:int=1<<16):
+    "Write rows `sel` of `v` (all of them: None) to the open file `f` as float32, a chunk at a time."
+    n = len(v) if sel is None else len(sel)
+    for i in range(0, n, chunk): f.write(np.ascontiguousarray(v[i:i+chunk] if sel is None else v[sel[i:i+chunk]], np.float32).tobytes())
+
+def _new_version(db:FingerprintDB, meta:dict, fill:Callable):
+    "Write a new version of `db` (`dbstore._commit`) under the writer lock, refused if another writer changed it since it was opened; then reopen it."
+    with _writer(db.path):
+        if (db.path/'CURRENT').read_text().strip() != db.version:
+            raise DataError(f"{db.path}: changed since it was opened ({db.version}); reopen it and retry")
+        _commit(db.path, meta, fill, db._backend())
+    db._reload()
+
 def _append(db:FingerprintDB, items:Iterable, stats:dict, total:int=None):
     "Write a new version: the current rows plus the fingerprints of `items` (path, sha1, title, audio file or samples)."
     from neural_audio_fp.audio import segment
@@ -171,7 +184,7 @@ def _append(db:FingerprintDB, items:Iterable, stats:dict, total:int=None):
     def fill(tmp):
         rows, n = [db.rows], len(db.rows)
         with open(tmp/'vectors.f32', 'wb') as f:
-            for i in range(0, n, 1<<16): f.write(np.ascontiguousarray(db.vectors[i:i+(1<<16)], np.float32).tobytes())
+            _copy_vectors(f, db.vectors)
             for path, h, title, x in progress(items, total=total, desc='fingerprinting'):
                 try: v, secs = embed_file(e, x) if isinstance(x, Path) else (e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs)
                 except AudioError as err: log.warning(f"skipping {err}"); stats['failed'] += 1; continue
@@ -182,11 +195,7 @@ def _append(db:FingerprintDB, items:Iterable, stats:dict, total:int=None):
                 f.write(v.tobytes()); rows.append(r); n += len(v); stats['added'] += 1
         np.save(tmp/'rows.npy', np.concatenate(rows)); meta['n_rows'] = n
         return stats['added'] > 0
-    with _writer(db.path):
-        if (db.path/'CURRENT').read_text().strip() != db.version:
-            raise DataError(f"{db.path}: changed since it was opened ({db.version}); reopen it and retry")
-        _commit(db.path, meta, fill, db._backend())
-    db._reload()
+    _new_version(db, meta, fill)
 
 @patch
 def _reload(self:FingerprintDB):
@@ -240,19 +249,13 @@ def remove(self:FingerprintDB, tracks:int|str|Path|list, # track ids, file paths
     meta = json.loads(json.dumps(self.meta))
     keep = ~np.isin(self.rows['track'], list(ids))
     def fill(tmp):
-        sel = np.flatnonzero(keep)
-        with open(tmp/'vectors.f32', 'wb') as f:
-            for i in range(0, len(sel), 1<<16): f.write(np.ascontiguousarray(self.vectors[sel[i:i+(1<<16)]], np.float32).tobytes())
+        with open(tmp/'vectors.f32', 'wb') as f: _copy_vectors(f, self.vectors, np.flatnonzero(keep))
         rows = self.rows[keep]; np.save(tmp/'rows.npy', rows)
         meta['tracks'] = [t for t in meta['tracks'] if t['id'] not in ids]
         starts = {int(t): int(i) for t, i in zip(*np.unique(rows['track'], return_index=True))}
         for t in meta['tracks']: t['row0'] = starts[t['id']]
         meta['n_rows'] = int(keep.sum())
-    with _writer(self.path):
-        if (self.path/'CURRENT').read_text().strip() != self.version:
-            raise DataError(f"{self.path}: changed since it was opened ({self.version}); reopen it and retry")
-        _commit(self.path, meta, fill, self._backend())
-    self._reload()
+    _new_version(self, meta, fill)
     log.info(f"{self.path}: -{len(ids)} tracks -> {self.version}")
     return len(ids)
 

@@ -184,12 +184,12 @@ class FaissBackend:
         return dict(name=self.name, index_type=self.index_type, nprobe=self.nprobe, ef_search=self.ef_search, nlist=self.nlist)
     def write(self, vectors:np.ndarray, folder:Path, version:str)->dict:
         "Index `vectors` (n, d) into `folder/index.faiss` with the type and parameters `autoindex.index_params` gives at n rows; return the spec with `built`."
-        from neural_audio_fp.index import build_index, save_index
+        from neural_audio_fp.index import build_index, save_index, PQ_TYPES
         from neural_audio_fp.autoindex import index_params, search_params, train_rows, default_pq_m
         n = len(vectors); p = index_params(self.index_type, n, self.nlist, self.nprobe, self.ef_search); t = p['index_type']
         if t == 'l2' or not n: return dict(self.spec(), built=dict(index_type='l2', n_rows=n))   # exact: built from vectors.f32 when opened
         kw = {('nlist_ivf' if t == 'ivf' else 'nlist_pq'): p['nlist']} if p['nlist'] else {}
-        if t in ('ivfpq', 'ivfpq-rr', 'ivfpq-fs'): kw['pq_m'] = default_pq_m(vectors.shape[1], t)
+        if t in PQ_TYPES: kw['pq_m'] = default_pq_m(vectors.shape[1], t)
         idx = build_index(t, vectors.shape[1], train=None if t == 'hnsw' else vectors, add=[vectors], use_gpu=False, metric='ip',
                           nprobe=p['nprobe'] or 1, max_train=train_rows(p['nlist']), **kw)
         built = dict(index_type=t, n_rows=n, **search_params(idx, p['nprobe'], p['ef_search']))

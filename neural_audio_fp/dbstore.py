@@ -74,7 +74,7 @@ def _writer(path:Path):
 
 # %% ../nbs/30c_dbstore.ipynb #720ccc74
 VECTOR_FILES = {'f32': ('vectors.f32', np.float32), 'f16': ('vectors.f16', np.float16)}
-COMPACT_TYPES = ('ivfpq', 'ivfpq-rr', 'ivfpq-fs')   # PQ-coded indexes: their re-scoring fingerprints are kept as float16
+COMPACT_TYPES = ('ivfpq', 'ivfpq-rr', 'ivfpq-fs')   # PQ-coded indexes (`index.PQ_TYPES`; named here so that opening a DB needs no Faiss): fingerprints kept as float16
 
 def store_kind(spec:dict # the backend spec a write returned (with `built`)
               )->str:

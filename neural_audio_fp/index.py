@@ -14,12 +14,13 @@ from .core import NafpError, ConfigError, DataError, get_logger, faiss_gpu_count
 log = get_logger('index')
 
 # %% auto #0
-__all__ = ['log', 'INDEX_TYPES', 'Metric', 'HNSW_EF_SEARCH', 'ORIGINAL_PARAMS', 'hnsw_ef_search', 'make_index', 'want_gpu',
-           'is_gpu_index', 'to_gpu', 'set_nprobe', 'set_ef_search', 'train_index', 'add_chunked', 'build_index',
-           'save_index', 'load_index', 'index_bytes']
+__all__ = ['log', 'INDEX_TYPES', 'PQ_TYPES', 'Metric', 'HNSW_EF_SEARCH', 'ORIGINAL_PARAMS', 'hnsw_ef_search', 'make_index',
+           'want_gpu', 'is_gpu_index', 'to_gpu', 'set_nprobe', 'set_ef_search', 'train_index', 'add_chunked',
+           'build_index', 'save_index', 'load_index', 'index_bytes']
 
 # %% ../nbs/21_faiss_index.ipynb #ada3b9b4
 INDEX_TYPES = ('l2', 'ivf', 'ivfpq', 'ivfpq-rr', 'hnsw', 'ivfpq-fs')   # the original's five, then ours
+PQ_TYPES = ('ivfpq', 'ivfpq-rr', 'ivfpq-fs')   # the PQ-coded ones (`pq_m` sub-quantisers)
 Metric = Literal['l2', 'ip']
 _METRICS = {'l2': faiss.METRIC_L2, 'ip': faiss.METRIC_INNER_PRODUCT}
 
@@ -81,7 +82,7 @@ def make_index(index_type:str='ivfpq', # one of `INDEX_TYPES`, or a Faiss index-
     if bad: raise ConfigError(f"unknown index parameter(s) {sorted(bad)}: use {list(ORIGINAL_PARAMS)}")
     t = index_type.lower()
     p = _fit_params(t, n_train, {**ORIGINAL_PARAMS, **params})
-    if t in ('ivfpq', 'ivfpq-rr', 'ivfpq-fs') and d % p['pq_m']:
+    if t in PQ_TYPES and d % p['pq_m']:
         raise ConfigError(f"{t}: d={d} is not a multiple of pq_m={p['pq_m']}; pass pq_m=<divisor of {d}> "
                           "or a factory string such as 'IVF256,PQ16'")
     flat = lambda: faiss.IndexFlat(d, mt)
