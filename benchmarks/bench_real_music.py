@@ -309,9 +309,11 @@ def song(name:str|None)->str|None:
 
 def score(qs:list, preds:list)->list:
     "Per query: right song, right song and offset within 0.5 s, accepted (audfprint: reported a match)."
-    return [dict(deg=q['deg'], len=q['len'], song=song(p['track']) == song(q['track']),
-                 offset=song(p['track']) == song(q['track']) and p['offset'] is not None and abs(p['offset'] - q['offset']) <= .5,
-                 in_db=p.get('in_db', p['track'] is not None)) for q, p in zip(qs, preds)]
+    out = [dict(deg=q['deg'], len=q['len'], song=song(p['track']) == song(q['track']),
+                offset=song(p['track']) == song(q['track']) and p['offset'] is not None and abs(p['offset'] - q['offset']) <= .5,
+                in_db=p.get('in_db', p['track'] is not None)) for q, p in zip(qs, preds)]
+    for r in out: r['accepted'] = r['song'] and r['in_db'] is not False   # the right song, and reported as a match
+    return out
 
 def table(rows:dict, what:str, lengths:list)->dict:
     "{system: {deg: {len: % of queries correct}}}"
@@ -417,6 +419,7 @@ def main():
     res['n_scored'], res['n_silent'] = len(sq), len(quiet)
     tabs = {w: table(rows, w, a.lengths) for w in ('song', 'offset')}
     res['song_top1'], res['offset_top1'] = tabs['song'], tabs['offset']
+    res['accepted_top1'] = table(rows, 'accepted', a.lengths)   # right song and accepted (audfprint: any reported match counts as accepted)
     # false positives (tracks not in the DB) and acceptance of correct queries
     ours = rows['nafp ' + a.checkpoint]
     fquiet = silent_queries(fqs, a.sr)   # a silent excerpt is rejected by anything: no test of the threshold
@@ -432,8 +435,8 @@ def main():
         fpr['audfprint'] = float(np.mean([p['track'] is not None for p in fp_audf]))
         fpr['audfprint_accepted'] = [dict(query=Path(q['file']).name, matched=p['track'], count=p['count']) for q, p in zip(fqs, fp_audf) if p['track'] is not None]
     acc = {}
-    for d in ('clean', 'mp3', 'reverb_band'):
-        for L in (1, 5):
+    for d in DEGS:
+        for L in a.lengths:
             sel = [r for r in ours if r['deg'] == d and r['len'] == L]; ok = [r for r in sel if r['song']]
             e = dict(nafp_accepted_of_correct=float(np.mean([r['in_db'] is not False for r in ok])) if ok else None,
                      nafp_correct_and_accepted=float(np.mean([r['song'] and r['in_db'] is not False for r in sel])))
@@ -451,6 +454,7 @@ def main():
     print(f"\nFalse positives on {len(fqs)} excerpts (5/10 s, clean/MP3) of {len(fp)} tracks not in the DB: nafp {100*fpr['nafp']:.1f} % ({est})"
           + (f"; audfprint default {100*fpr['audfprint']:.1f} %" if 'audfprint' in fpr else ''))
     print('  nafp by kind: ' + ', '.join(f'{k} {100*v:.1f} %' for k, v in fpr['nafp_by'].items()))
+    print(f"\n{md_table(res['accepted_top1'], a.lengths, 'Right song and accepted (nafp: its calibrated accept/reject; audfprint: it reported a match)')}")
     print('\nAcceptance of DB-track queries: nafp accepted among correct best guesses / nafp correct and accepted / audfprint default correct match')
     f = lambda v: '  -  ' if v is None else f'{100*v:5.1f}'
     for k, e in acc.items(): print(f"  {k:>16}: {f(e['nafp_accepted_of_correct'])} % / {f(e['nafp_correct_and_accepted'])} % / {f(e.get('audfprint_correct_and_accepted'))} %")
