@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from .core import DataError, AudioError, get_logger, progress
 from .db import FingerprintDB
-from .identify import (Calibration, FEATURES, STEADY, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic, logistic,
+from .identify import (Calibration, FEATURES, STEADY, PHASES, phase_split, _phase_hop, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic, logistic,
                                       threshold_for_fpr, save_calibration)
 from .calsources import (VARIANTS, NEG_SEED, cache_dir, negative_tracks, noise_clips, loop_clips,   # the material (chapter 32c)
                                         mp3_roundtrip, degrade, degrade_excerpt)
@@ -41,15 +41,18 @@ def excerpt_evidence(db:FingerprintDB, # database
                      rng:np.random.Generator, # which starts
                      k_probe:int=20, # rows retrieved per segment
                      exclude:int=None, # a track id: search as if the DB did not hold it
-                     Q:np.ndarray=None, # fingerprints of `y`, when already made
+                     Q:list=None, # fingerprints of `y`, one array per phase (`phase_split`), when already made
                      steady:float=STEADY, # share of each excerpt's steady part removed (as `identify` does)
+                     phases:int=PHASES, # phases of the hop each excerpt is fingerprinted at (as `identify` does)
                     )->dict:
     "{n_seg: (starts, best tracks, best offsets s, evidence (m, f), copy)} of `m` excerpts of `y`; `copy`: with `exclude`, another track holds the passage."
     from neural_audio_fp.audio import segment
     e = db.embedder
-    Q, out = e(segment(y, sr=e.fs, dur=e.dur, hop=e.hop)) if Q is None else Q, {}
+    Qp, out = phase_split(e(segment(y, sr=e.fs, dur=e.dur, hop=_phase_hop(e, phases))), phases) if Q is None else list(Q), {}
+    Q, P = Qp[0], len(Qp)
     if len(Q) == 0: return out
-    sil, kk = silent(e, Q), (k_probe if exclude is None else 3*k_probe)   # silent segments are no evidence
+    sils, kk = [silent(e, x) for x in Qp], (k_probe if exclude is None else 3*k_probe)   # silent segments are no evidence
+    sil = sils[0]
     cp = np.zeros(len(Q), bool)
     if exclude is not None:                                      # passages another track also holds
         _, I3 = db.search(Q, kk); I3[sil] = -1
@@ -59,11 +62,13 @@ def excerpt_evidence(db:FingerprintDB, # database
         cand = np.flatnonzero(np.convolve((~sil).astype(float), np.ones(L), 'valid') > 0)   # starts of excerpts with some sound
         if len(cand) == 0: continue
         js = np.sort(rng.choice(cand, min(per_len, len(cand)), replace=False))
-        Is, _, qs = search_sound(db, [Q[j:j+L] for j in js], kk, steady, [sil[j:j+L] for j in js])   # each excerpt as `identify` sees it
+        cut = lambda a, j: [x[j:j + L - (p > 0)] for p, x in enumerate(a)]   # each phase of the excerpt, as `identify` cuts a window
+        Is, _, qs = search_sound(db, [x for j in js for x in cut(Qp, j)], kk, steady, [x for j in js for x in cut(sils, j)])   # as `identify` sees it
         rows = []
-        for j, I, q in zip(js, Is, qs):
-            if exclude is not None: I = _without(I, db, exclude, k_probe)
-            h, f = best_tracks(db, Q[j:j+L], q, I, k_probe, top_k=1)
+        for i, j in enumerate(js):
+            I = Is[i*P:(i + 1)*P]
+            if exclude is not None: I = [_without(x, db, exclude, k_probe) for x in I]
+            h, f = best_tracks(db, cut(Qp, j), qs[i*P:(i + 1)*P], I, k_probe, top_k=1)
             rows.append((h[0]['track'], h[0]['offset'], f) if h else (-1, 0., np.zeros(len(FEATURES))))
         out[L] = (js, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
                   np.array([cp[j:j+L].any() for j in js]))
@@ -91,7 +96,7 @@ def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
     return out + [(False, None, *win(x)) for x in neg]
 
 # %% ../nbs/32b_calibrate.ipynb #ad35c833
-def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True, steady=STEADY)->dict:
+def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True, steady=STEADY, phases=PHASES)->dict:
     "{n_seg: (is_db, correct, half, evidence, source index)} over every source x variant; `loo`: DB excerpts searched without their own track are negatives too."
     from neural_audio_fp.ambience import room_ir
     from neural_audio_fp.audio import segment
@@ -106,12 +111,12 @@ def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True, st
         for i, (is_db, k, t0, x) in enumerate(progress(src, desc=f'calibrating ({v})')):
             y = ys[i] if v == 'mp3' else degrade(x, v, rng, irs, noise)
             o = int(rng.integers(0, int(e.hop*e.fs)))          # excerpts start anywhere, not on the DB's segment grid
-            Q = e(segment(y[o:], sr=e.fs, dur=e.dur, hop=e.hop))       # fingerprinted once, searched with and without its track
-            for L, (js, tr, off, f, _) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, Q=Q, steady=steady).items():
+            Q = phase_split(e(segment(y[o:], sr=e.fs, dur=e.dur, hop=_phase_hop(e, phases))), phases)   # fingerprinted once, searched with and without its track
+            for L, (js, tr, off, f, _) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, Q=Q, steady=steady, phases=phases).items():
                 ok = (tr == k) if is_db else np.zeros(len(js), bool)     # the right track (a repeat of the excerpt elsewhere in it is right too)
                 acc[L].append((np.full(len(js), is_db), ok, np.full(len(js), halves[i]), f, np.full(len(js), i)))
             if not (is_db and loo): continue
-            for L, (js, tr, off, f, dup) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, exclude=k, Q=Q, steady=steady).items():
+            for L, (js, tr, off, f, dup) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, exclude=k, Q=Q, steady=steady, phases=phases).items():
                 # dup: another copy of the passage is in the DB (a remaster, a reused theme): not a negative
                 dups[0] += int(dup.sum()); n = int((~dup).sum())
                 acc[L].append((np.zeros(n, bool), np.zeros(n, bool), np.full(n, halves[i]), f[~dup], np.full(n, i)))
@@ -183,6 +188,7 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
               k_probe:int=20, # rows retrieved per segment
               loo:bool=True, # DB excerpts searched as if their track were not in the DB are negatives too
               steady:float=STEADY, # share of a query's steady part removed (`identify.remove_steady`), stored with the calibration
+              phases:int=PHASES, # phases of the hop a query is fingerprinted at (`evidence.phase_scores`), stored with the calibration
               seed:int=0, save:bool=True, # store the result as the DB's calibration
              )->Calibration:
     "Fit the accept/reject confidence per query length on the DB's own tracks vs music not in it; rates cross-checked on the half of the tracks each fit did not see."
@@ -190,8 +196,8 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
     src = _sources(db, n_db, in_audio, n_neg, val, dur, rng, db.embedder.fs)
     if not any(s[0] for s in src): raise DataError(f"{db.path}: no DB track could be read for calibration (files moved?); pass `in_audio` or re-add the files")
     if per_len is None: per_len = int(np.clip(192 // sum(s[0] for s in src), 4, 12))
-    ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo, steady)
-    cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], fpr_range=[], n_pos=[], n_neg=[], version=db.version, spec_min=[], steady=steady)
+    ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo, steady, phases)
+    cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], fpr_range=[], n_pos=[], n_neg=[], version=db.version, spec_min=[], steady=steady, phases=phases)
     for L in sorted(ev):
         is_db, ok, half, f, s = ev[L]; neg = ~is_db
         rate, chk = _cross_check(f, ok, neg, half, L, fpr*safety, spec_q)    # each half checked with the other's fit, the rate lowered until the check holds

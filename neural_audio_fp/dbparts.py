@@ -63,13 +63,14 @@ def random_embedder(d:int=16, # fingerprint dimension
 def embed_file(e:Embedder, # fingerprint function
                path:str|Path, # audio file (anything `load_audio` reads)
                block_s:float=30., # seconds decoded at a time
+               hop:float=None, # segment hop (s); default: the embedder's
               )->tuple:
     "(fingerprints (n, d), duration in s) of an audio file, decoded and fingerprinted block by block."
     from neural_audio_fp.audiostream import stream_audio, stream_segments
     n = [0]
     def counted():
         for x in stream_audio(path, e.fs, block_s): n[0] += len(x); yield x
-    v = [e(s) for s in stream_segments(counted(), e.fs, e.dur, e.hop)]
+    v = [e(s) for s in stream_segments(counted(), e.fs, e.dur, e.hop if hop is None else hop)]
     return (np.concatenate(v) if v else np.zeros((0, e.d), np.float32)), n[0]/e.fs
 
 # %% ../nbs/30a_dbparts.ipynb #554b95c4

@@ -6,11 +6,11 @@
 from __future__ import annotations
 import numpy as np
 from .db import FingerprintDB
-from .matcher import SequenceMatcher, RowStore
+from .matcher import SequenceMatcher, RowStore, align_candidates, sequence_scores
 
 # %% auto #0
-__all__ = ['FEATURES', 'STEADY', 'db_matcher', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence', 'silent',
-           'remove_steady', 'search_sound', 'best_tracks']
+__all__ = ['FEATURES', 'STEADY', 'PHASES', 'db_matcher', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence',
+           'silent', 'remove_steady', 'search_sound', 'best_tracks', 'phase_split', 'phase_scores']
 
 # %% ../nbs/31a_evidence.ipynb #d96e2cf7
 def db_matcher(db:FingerprintDB, # database (uses `search`, `vectors`, `rows`)
@@ -63,7 +63,7 @@ def offset_specificity(db:FingerprintDB, # database (uses `vectors`, `rows`)
     return float(s1 - np.median(sims.mean(1)))
 
 def match_evidence(I:np.ndarray, # (L, k) row ids of the query's per-segment search
-                   start:np.ndarray, track:np.ndarray, score:np.ndarray, # `align_scores` output
+                   start:np.ndarray, track:np.ndarray, score:np.ndarray, # `align_scores` (or `phase_scores`) output
                    db:FingerprintDB=None, q:np.ndarray=None, # the database and the (L, d) query, for `spec`
                    rank:np.ndarray=None, # (C,) scores that choose the best alignment, when not `score` (the steady-free ones)
                   )->np.ndarray:
@@ -75,7 +75,7 @@ def match_evidence(I:np.ndarray, # (L, k) row ids of the query's per-segment sea
     agree = ((np.abs(I - pos[:, None]) <= 1) & (I >= 0)).any(1).mean()
     s2 = float(other.max()) if len(other) else 0.
     mu, sd = (float(other.mean()), float(other.std())) if len(other) > 1 else (0., 1.)
-    spec = offset_specificity(db, q, int(start[c]), int(track[c]), s1) if db is not None else 0.
+    spec = offset_specificity(db, q, int(np.floor(start[c])), int(track[c]), s1) if db is not None else 0.
     return np.array([s1, agree, s1 - s2, np.clip((s1 - mu)/max(sd, .01), -10, 100), spec])
 
 # %% ../nbs/31a_evidence.ipynb #585e19d7
@@ -120,12 +120,54 @@ def search_sound(db:FingerprintDB, # database
     return np.split(I, np.cumsum([len(x) for x in qs])[:-1]), sil, qs
 
 def best_tracks(db:FingerprintDB, # database
-                q:np.ndarray, # (L, d) query as fingerprinted
-                qs:np.ndarray, # the same, as searched (`search_sound`)
-                I:np.ndarray, # (L, k) its search results
+                q:np.ndarray|list, # (L, d) query as fingerprinted, or a list of its phases (`phase_split`)
+                qs:np.ndarray|list, # the same, as searched (`search_sound`)
+                I:np.ndarray|list, # (L, k) its search results (a list: one per phase)
                 k_probe:int=20, top_k:int=5, # rows per segment; tracks returned
                )->tuple:
-    "(`rank_tracks` list, `match_evidence`): steady-free scores rank the candidates; plain ones give the reported score and the evidence."
-    start, track, S = db_matcher(db, k_probe).candidates(np.stack([qs, q]), np.stack([I, I]))   # the same candidates, scored both ways
-    ok = track[0] >= 0; start, track, (rank, plain) = start[0, ok], track[0, ok], S[:, ok]
+    "(`rank_tracks` list, `match_evidence`): steady-free scores rank the candidates; plain ones give the reported score and the evidence. Lists: alignments between the DB's rows too (`phase_scores`)."
+    if isinstance(q, list):
+        start, track, rank, plain = phase_scores(db, q, qs, I); q, I = q[0], I[0]
+    else:
+        start, track, S = db_matcher(db, k_probe).candidates(np.stack([qs, q]), np.stack([I, I]))   # the same candidates, scored both ways
+        ok = track[0] >= 0; start, track, (rank, plain) = start[0, ok], track[0, ok], S[:, ok]
     return rank_tracks(db, start, track, rank, top_k, report=plain), match_evidence(I, start, track, plain, db=db, q=q, rank=rank)
+
+# %% ../nbs/31a_evidence.ipynb #f65475c3
+PHASES = 2   # phases of the hop a query is fingerprinted at (1: the DB's grid only, as the original)
+
+def phase_split(Q:np.ndarray, # (n, d) fingerprints made at `hop/phases`
+                phases:int=PHASES, # phases of the hop
+               )->list:
+    "[(n_p, d)]: phase p holds rows p, p+phases, ... of `Q`, the segments starting p/phases of a hop after those of phase 0."
+    return [np.asarray(Q)[p::phases] for p in range(phases)]
+
+def phase_scores(db:FingerprintDB, # database
+                 q:list, # the query's phases as fingerprinted (`phase_split`), phase 0 first
+                 qs:list, # the same, as searched (`search_sound`)
+                 I:list, # their search results, (L_p, k) each
+                )->tuple:
+    """(start rows (C,), tracks (C,), steady-free scores (C,), plain scores (C,)) of every alignment any phase votes for, on a
+    grid of 1/P row, each scored by every phase: at the rows it lands on, or the better of the two it falls between. The start
+    is the row phase 0 was scored at (the better one by plain score), so offsets stay on the DB's grid."""
+    P, n, tracks = len(q), len(db.rows), db.rows['track']
+    keys = []
+    for p in range(P):
+        if len(q[p]) == 0: continue
+        st, tr = align_candidates(np.asarray(I[p])[None], n, 'zero', tracks)
+        ok = tr[0] >= 0; keys.append(np.stack([st[0, ok]*P - p, tr[0, ok]], 1))   # phase p's start row r: query time 0 at row r - p/P
+    G = np.unique(np.concatenate(keys), axis=0) if keys else np.zeros((0, 2), np.int64)
+    g, t = G[:, 0], G[:, 1]; S, L = np.zeros((2, len(g))), 0
+    start = np.floor(g/P).astype(np.int64)
+    for p in range(P):
+        if len(q[p]) == 0 or len(g) == 0: continue
+        x, both, tt = (g + p)/P, np.stack([qs[p], q[p]]), np.stack([t, t])
+        lo, hi = np.floor(x).astype(np.int64), np.ceil(x).astype(np.int64)
+        s = sequence_scores(both, np.stack([lo, lo]), tt, db.store, tracks, 'zero', threads=1)
+        if (hi != lo).any():
+            s2 = sequence_scores(both, np.stack([hi, hi]), tt, db.store, tracks, 'zero', threads=1)
+            if p == 0: start = np.where(s2[1] > s[1], hi, lo)
+            s = np.maximum(s, s2)
+        S += len(q[p])*s; L += len(q[p])
+    S = (S/max(L, 1)).astype(np.float32)
+    return start, t, S[0], S[1]

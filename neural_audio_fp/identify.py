@@ -8,12 +8,12 @@ import time, json
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
-from .core import AudioError, DataError, get_logger, atomic_path
+from .core import AudioError, DataError, ConfigError, get_logger, atomic_path
 from .db import FingerprintDB
 from .dbparts import embed_file
 from .dbguard import write_error
 from .evidence import (FEATURES, STEADY, db_matcher, align_scores, rank_tracks, offset_specificity, match_evidence,
-                                      silent, remove_steady, search_sound, best_tracks)   # importable from here too, as before
+                                      silent, remove_steady, search_sound, best_tracks, PHASES, phase_split, phase_scores)   # importable from here too, as before
 
 log = get_logger('identify')
 
@@ -45,6 +45,7 @@ class Calibration:
     version:str=None # DB version calibrated
     spec_min:list=None # offset specificity below which an answer is rejected whatever its confidence, per length (None: no such rule)
     steady:float=0. # share of the query's steady part removed when the evidence was made (`remove_steady`; files without it: 0)
+    phases:int=1 # phases of the hop the excerpts were fingerprinted at (`phase_split`; files without it: 1)
     def _k(self, n_seg:int)->int: return max(0, int(np.searchsorted(self.n_seg, n_seg, 'right')) - 1)
     def confidence(self, f:np.ndarray, n_seg:int)->np.ndarray:
         "f: (..., n features) evidence of queries of `n_seg` segments -> (...) confidence in [0, 1]"
@@ -102,6 +103,7 @@ def _check_calibration(cal:Calibration):
             or (cal.spec_min is not None and np.shape(np.asarray(cal.spec_min, float)) != (k,)):
         raise ValueError('shapes')
     float(cal.target_fpr); float(cal.steady)
+    if int(cal.phases) != cal.phases or cal.phases < 1: raise ValueError('phases')
 
 def load_calibration(db:FingerprintDB)->Calibration|None:
     "The DB's calibration, or None (with a warning) when it has none, or one of another model, an older format or a damaged one."
@@ -120,11 +122,11 @@ def load_calibration(db:FingerprintDB)->Calibration|None:
 
 # %% ../nbs/32_identify.ipynb #b0e64089
 def _clip(db, q, qs, I, cal, top_k, k_probe)->dict:
-    "The best tracks for query `q` (as fingerprinted), searched as `qs` (steady part removed) with results `I`, and the decision."
-    hits, f = best_tracks(db, q, qs, I, k_probe, top_k)
-    conf = float(cal.confidence(f, len(q))) if cal else None
+    "The best tracks for query `q` (its phases, as fingerprinted), searched as `qs` (steady part removed) with results `I`, and the decision."
+    hits, f = best_tracks(db, q, qs, I, k_probe, top_k); L = len(q[0])
+    conf = float(cal.confidence(f, L)) if cal else None
     best = hits[0] if hits else dict(track=None, title=None, path=None, offset=None, score=0.)
-    return dict(best, confidence=conf, in_db=None if cal is None else bool(cal.accept(conf, len(q), f)),
+    return dict(best, confidence=conf, in_db=None if cal is None else bool(cal.accept(conf, L, f)),
                 evidence=dict(zip(FEATURES, np.round(f, 4).tolist())), alternatives=hits[1:])
 
 def _merge(spans:list, tol:float, gap:float=2.)->list:
@@ -153,32 +155,39 @@ def _trim(db, q, s, hop, dur):
         a, b = keep[0], keep[-1]
         s['start'], s['end'], s['offset'] = round(i[a]*hop, 3), round(i[b]*hop + dur, 3), round(float(rel[a]*hop), 3)
 
-def _embed_query(db:FingerprintDB, query, name:str)->tuple:
-    "(name, fingerprints (n, d), duration in s) of a recording: a file fingerprinted block by block (any length), or an array."
-    e = db.embedder
-    if isinstance(query, (str, Path)): name = name or str(query); q, secs = embed_file(e, query)
+def _phase_hop(e, phases:int)->float:
+    "The hop (s) a query is fingerprinted at: `e.hop/phases`, a whole number of samples."
+    h = e.hop*e.fs/phases
+    if phases < 1 or abs(h - round(h)) > 1e-6: raise ConfigError(f"phases={phases}: the hop ({e.hop:g} s at {e.fs} Hz) must split into whole samples; use 1 or 2")
+    return e.hop/phases
+
+def _embed_query(db:FingerprintDB, query, name:str, phases:int=1)->tuple:
+    "(name, [fingerprints (n_p, d)] of each phase (`phase_split`), duration in s) of a recording: a file fingerprinted block by block (any length), or an array."
+    e = db.embedder; h = _phase_hop(e, phases)
+    if isinstance(query, (str, Path)): name = name or str(query); q, secs = embed_file(e, query, hop=h)
     else:
         from neural_audio_fp.audio import segment
         x = np.asarray(query, np.float32); name = name or '<array>'
-        q, secs = e(segment(x, sr=e.fs, dur=e.dur, hop=e.hop)), len(x)/e.fs
+        q, secs = e(segment(x, sr=e.fs, dur=e.dur, hop=h)), len(x)/e.fs
     if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
-    return name, q, secs
+    return name, phase_split(q, phases), secs
 
 def _answer(db, q, found, cal, top_k, k_probe, window, hop)->list:
-    "The matched spans of a recording fingerprinted as `q`, from its search `found` = (row ids, silent mask, query searched)."
-    e = db.embedder; I, sil, qs = found
-    if sil.all(): return []                                             # silence matches every silence: no evidence
+    "The matched spans of a recording fingerprinted as `q` (its phases), from its search `found` = (row ids, silent masks, queries searched), one per phase."
+    e = db.embedder; I, sil, qs = found; n = len(q[0])
+    if sil[0].all(): return []                                          # silence matches every silence: no evidence
     wseg, hseg = max(1, int(round((window - e.dur)/e.hop)) + 1), max(1, int(round(hop/e.hop)))
-    if len(q) <= 1.5*wseg: starts = [0]; wseg = len(q)
-    else: starts = list(range(0, len(q) - wseg + hseg, hseg))
+    if n <= 1.5*wseg: starts = [0]; wseg = n
+    else: starts = list(range(0, n - wseg + hseg, hseg))
     spans = []
     for s in starts:
-        w = min(wseg, len(q) - s)
-        r = _clip(db, q[s:s+w], qs[s:s+w], I[s:s+w], cal, top_k, k_probe)
+        w = min(wseg, n - s)
+        cut = lambda a: [x[s:s + w - (p > 0)] for p, x in enumerate(a)]   # a later phase's last segment would end past the window
+        r = _clip(db, cut(q), cut(qs), cut(I), cal, top_k, k_probe)
         spans.append(dict(start=round(s*e.hop, 3), end=round((s + w - 1)*e.hop + e.dur, 3), **r))
     if len(starts) > 1:
         spans = _merge([s for s in spans if s['in_db'] is not False and s['track'] is not None], e.hop + 1e-6)
-        for s in spans: _trim(db, q, s, e.hop, e.dur)
+        for s in spans: _trim(db, q[0], s, e.hop, e.dur)
     return spans
 
 def identify(db:FingerprintDB, # database to search
@@ -191,6 +200,7 @@ def identify(db:FingerprintDB, # database to search
              name:str=None, # name of the query in the result and in errors (default: the path, or '<array>')
              speeds:tuple=(1.,), # also search the recording stretched by these factors (e.g. .96-1.04 for sped-up copies); the best is kept
              steady:float=None, # share of the query's steady part removed (`remove_steady`); default: the calibration's, else `STEADY`
+             phases:int=None, # phases of the hop the query is fingerprinted at (`phase_scores`); default: the calibration's, else `PHASES`
             )->dict:
     "Identify a recording: {'query','duration','time','matches': [{'start','end','track','title','path','offset','score','confidence','in_db','alternatives'}]}."
     from neural_audio_fp.audio import load_audio
@@ -199,9 +209,10 @@ def identify(db:FingerprintDB, # database to search
     if tuple(speeds) != (1.,):
         x = load_audio(query, sr=db.embedder.fs) if isinstance(query, (str, Path)) else np.asarray(query, np.float32)
         name = name or (str(query) if isinstance(query, (str, Path)) else '<array>')
-        return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name, steady=steady)
-    name, q, secs = _embed_query(db, query, name)
+        return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name, steady=steady, phases=phases)
     if steady is None: steady = cal.steady if cal else STEADY           # the evidence the calibration was fitted on
+    if phases is None: phases = cal.phases if cal else PHASES
+    name, q, secs = _embed_query(db, query, name, phases)
     spans = _answer(db, q, search_sound(db, q, k_probe, steady), cal, top_k, k_probe, window, hop)
     return dict(query=name, duration=secs, time=time.perf_counter() - t0, matches=spans)
 
@@ -224,29 +235,30 @@ def identify_many(db:FingerprintDB, # database to search
                   top_k:int=5, k_probe:int=20, window:float=10., hop:float=5., # as in `identify`
                   calibration:Calibration|None|str='auto', # as in `identify`
                   names:list=None, # names of the queries in the results (default: as `identify`)
-                  steady:float=None, # as in `identify`
+                  steady:float=None, phases:int=None, # as in `identify`
                   batch:int=4096, # query segments searched per backend call
                  ):
     "`identify` of each query, searching a batch of recordings per backend call; yields each result (or the `AudioError` of a query that cannot be read) in order."
     cal = load_calibration(db) if isinstance(calibration, str) else calibration
     if steady is None: steady = cal.steady if cal else STEADY
+    if phases is None: phases = cal.phases if cal else PHASES
     names = list(names) if names is not None else [None]*len(queries)
     pending, n = [], 0                                           # [(result slot or error, name, q, secs, seconds spent)]
     def flush():
         ok = [i for i, p in enumerate(pending) if not isinstance(p[0], AudioError)]
         t = time.perf_counter()
-        found = search_sound(db, [pending[i][2] for i in ok], k_probe, steady) if ok else ([], [], [])
-        share = (time.perf_counter() - t)/max(sum(len(pending[i][2]) for i in ok), 1)   # search time, by each one's segments
-        at = {j: i for i, j in enumerate(ok)}
+        found = search_sound(db, [x for i in ok for x in pending[i][2]], k_probe, steady) if ok else ([], [], [])   # every phase of every recording
+        share = (time.perf_counter() - t)/max(sum(len(pending[i][2][0]) for i in ok), 1)   # search time, by each one's segments
+        at = {j: i*phases for i, j in enumerate(ok)}
         for j, (err, name, q, secs, spent) in enumerate(pending):
             if err is not None: yield err; continue
             t = time.perf_counter()
-            spans = _answer(db, q, tuple(f[at[j]] for f in found), cal, top_k, k_probe, window, hop)
-            yield dict(query=name, duration=secs, time=spent + share*len(q) + time.perf_counter() - t, matches=spans)
+            spans = _answer(db, q, tuple(f[at[j]:at[j] + phases] for f in found), cal, top_k, k_probe, window, hop)
+            yield dict(query=name, duration=secs, time=spent + share*len(q[0]) + time.perf_counter() - t, matches=spans)
         pending.clear()
     for query, name in zip(queries, names):
         t = time.perf_counter()
-        try: pending.append((None, *_embed_query(db, query() if callable(query) else query, name), time.perf_counter() - t)); n += len(pending[-1][2])
+        try: pending.append((None, *_embed_query(db, query() if callable(query) else query, name, phases), time.perf_counter() - t)); n += phases*len(pending[-1][2][0])
         except AudioError as e: pending.append((e, name, None, 0., 0.))
         if n >= batch: yield from flush(); n = 0
     yield from flush()
