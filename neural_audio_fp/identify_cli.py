@@ -197,6 +197,7 @@ def identify_cmd(
     window:float=10., # window (s) for recordings longer than 1.5 windows
     hop:float=5., # window hop (s)
     speeds:str=None, # also search at these stretch factors, e.g. 0.96,0.98,1,1.02,1.04 (recordings a few % fast or slow)
+    phases:int=None, # phases of the hop each recording is fingerprinted at (default: the DB's calibration, 2 for a DB calibrated now; 1 is twice as fast)
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
     milvus_uri:str=None, # Milvus server of a DB built with one (default: env NAFP_MILVUS_URI)
 ):
@@ -213,10 +214,10 @@ def identify_cmd(
         return p if p.is_file() else _read(p, fdb.embedder.fs)       # files are read block by block
     if sp == (1.,):                                                    # one backend search per batch of recordings
         results = identify_many(fdb, [lambda p=p, why=why: source(p, why) for p, why in items], top_k=max(top_k, 2),
-                                window=window, hop=hop, names=[str(p) for p, _ in items])
+                                window=window, hop=hop, names=[str(p) for p, _ in items], phases=phases)
     else:
         def one(p, why):
-            try: return identify(fdb, source(p, why), top_k=max(top_k, 2), window=window, hop=hop, name=str(p), speeds=sp)
+            try: return identify(fdb, source(p, why), top_k=max(top_k, 2), window=window, hop=hop, name=str(p), speeds=sp, phases=phases)
             except AudioError as e: return e
         results = (one(p, why) for p, why in items)
     for r in results:

@@ -74,3 +74,11 @@ def test_tampered_model_is_refused(moved_db):
     r = nafp('identify', moved_db/'q.wav', '--db', bad)
     assert r.returncode == 2, r.stdout
     assert 'weights.data-00000-of-00001: SHA-256 differs from model.json' in r.stderr, r.stderr
+
+def test_phases_option(moved_db):
+    "`--phases 1` searches on the DB's grid only (the original's way): same answer here; a hop that does not split into whole samples is refused."
+    r = nafp('identify', moved_db/'q.wav', '--db', moved_db/'elsewhere', '--phases', '1')
+    assert r.returncode == 0, r.stderr
+    assert matches(r.stdout)[0][4:] == ['track 2 at 3.0 s', 'song2.wav'], r.stdout
+    r = nafp('identify', moved_db/'q.wav', '--db', moved_db/'elsewhere', '--phases', '3')
+    assert r.returncode != 0 and 'phases=3' in r.stderr and 'whole samples' in r.stderr, (r.stdout, r.stderr)
