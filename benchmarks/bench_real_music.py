@@ -40,7 +40,7 @@ DEG_NAMES = dict(clean='clean', mp3='MP3 32 kbit/s', noise='real noise 5 dB SNR'
 MODULE_EXTS = ('.it', '.xm', '.mod', '.s3m')
 QUERY_VERSION = 'q2'   # bump when the query generation changes
 DECODE_VERSION = 'd2'  # bump when decoding changes
-OURS_VERSION = 'o11'    # bump when nafp's DB or calibration changes in a way the weights do not show
+OURS_VERSION = 'o12'    # bump when nafp's DB or calibration changes in a way the weights do not show
 
 def key(*parts)->str:
     "Short hash of JSON-able inputs, used in cache folder names."

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from .core import DataError, AudioError, get_logger, progress
 from .db import FingerprintDB
-from .identify import (Calibration, FEATURES, STEADY, PHASES, phase_split, _phase_hop, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic, logistic,
+from .identify import (Calibration, FEATURES, STEADY, PHASES, embed_phases, phase_window, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic, logistic,
                                       threshold_for_fpr, save_calibration)
 from .calsources import (VARIANTS, NEG_SEED, cache_dir, negative_tracks, noise_clips, loop_clips,   # the material (chapter 32c)
                                         mp3_roundtrip, degrade, degrade_excerpt)
@@ -46,9 +46,8 @@ def excerpt_evidence(db:FingerprintDB, # database
                      phases:int=PHASES, # phases of the hop each excerpt is fingerprinted at (as `identify` does)
                     )->dict:
     "{n_seg: (starts, best tracks, best offsets s, evidence (m, f), copy)} of `m` excerpts of `y`; `copy`: with `exclude`, another track holds the passage."
-    from neural_audio_fp.audio import segment
     e = db.embedder
-    Qp, out = phase_split(e(segment(y, sr=e.fs, dur=e.dur, hop=_phase_hop(e, phases))), phases) if Q is None else list(Q), {}
+    Qp, out = embed_phases(e, y, phases) if Q is None else list(Q), {}
     Q, P = Qp[0], len(Qp)
     if len(Q) == 0: return out
     sils, kk = [silent(e, x) for x in Qp], (k_probe if exclude is None else 3*k_probe)   # silent segments are no evidence
@@ -62,13 +61,13 @@ def excerpt_evidence(db:FingerprintDB, # database
         cand = np.flatnonzero(np.convolve((~sil).astype(float), np.ones(L), 'valid') > 0)   # starts of excerpts with some sound
         if len(cand) == 0: continue
         js = np.sort(rng.choice(cand, min(per_len, len(cand)), replace=False))
-        cut = lambda a, j: [x[j:j + L - (p > 0)] for p, x in enumerate(a)]   # each phase of the excerpt, as `identify` cuts a window
-        Is, _, qs = search_sound(db, [x for j in js for x in cut(Qp, j)], kk, steady, [x for j in js for x in cut(sils, j)])   # as `identify` sees it
+        Is, _, qs = search_sound(db, [x for j in js for x in phase_window(Qp, j, L)], kk, steady,
+                                 [x for j in js for x in phase_window(sils, j, L)])   # each excerpt's phases, as `identify` cuts a window
         rows = []
         for i, j in enumerate(js):
             I = Is[i*P:(i + 1)*P]
             if exclude is not None: I = [_without(x, db, exclude, k_probe) for x in I]
-            h, f = best_tracks(db, cut(Qp, j), qs[i*P:(i + 1)*P], I, k_probe, top_k=1)
+            h, f = best_tracks(db, phase_window(Qp, j, L), qs[i*P:(i + 1)*P], I, k_probe, top_k=1)
             rows.append((h[0]['track'], h[0]['offset'], f) if h else (-1, 0., np.zeros(len(FEATURES))))
         out[L] = (js, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
                   np.array([cp[j:j+L].any() for j in js]))
@@ -99,7 +98,6 @@ def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
 def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True, steady=STEADY, phases=PHASES)->dict:
     "{n_seg: (is_db, correct, half, evidence, source index)} over every source x variant; `loo`: DB excerpts searched without their own track are negatives too."
     from neural_audio_fp.ambience import room_ir
-    from neural_audio_fp.audio import segment
     e = db.embedder; n_segs = [max(1, int(round((d - e.dur)/e.hop)) + 1) for d in durs]
     irs = [room_ir([seed, 5, i], e.fs)[0] for i in range(8)]
     noise = noise_clips(4, 30., e.fs) if 'noise' in variants else None
@@ -111,7 +109,7 @@ def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True, st
         for i, (is_db, k, t0, x) in enumerate(progress(src, desc=f'calibrating ({v})')):
             y = ys[i] if v == 'mp3' else degrade(x, v, rng, irs, noise)
             o = int(rng.integers(0, int(e.hop*e.fs)))          # excerpts start anywhere, not on the DB's segment grid
-            Q = phase_split(e(segment(y[o:], sr=e.fs, dur=e.dur, hop=_phase_hop(e, phases))), phases)   # fingerprinted once, searched with and without its track
+            Q = embed_phases(e, y[o:], phases)                 # fingerprinted once, searched with and without its track
             for L, (js, tr, off, f, _) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, Q=Q, steady=steady, phases=phases).items():
                 ok = (tr == k) if is_db else np.zeros(len(js), bool)     # the right track (a repeat of the excerpt elsewhere in it is right too)
                 acc[L].append((np.full(len(js), is_db), ok, np.full(len(js), halves[i]), f, np.full(len(js), i)))

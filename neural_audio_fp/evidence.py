@@ -5,12 +5,14 @@
 # %% ../nbs/31a_evidence.ipynb #fc000eef
 from __future__ import annotations
 import numpy as np
+from .core import ConfigError
 from .db import FingerprintDB
 from .matcher import SequenceMatcher, RowStore, align_candidates, sequence_scores
 
 # %% auto #0
 __all__ = ['FEATURES', 'STEADY', 'PHASES', 'db_matcher', 'align_scores', 'rank_tracks', 'offset_specificity', 'match_evidence',
-           'silent', 'remove_steady', 'search_sound', 'best_tracks', 'phase_split', 'phase_scores']
+           'silent', 'remove_steady', 'search_sound', 'best_tracks', 'phase_split', 'phase_hop', 'embed_phases',
+           'phase_window', 'phase_scores']
 
 # %% ../nbs/31a_evidence.ipynb #d96e2cf7
 def db_matcher(db:FingerprintDB, # database (uses `search`, `vectors`, `rows`)
@@ -75,7 +77,7 @@ def match_evidence(I:np.ndarray, # (L, k) row ids of the query's per-segment sea
     agree = ((np.abs(I - pos[:, None]) <= 1) & (I >= 0)).any(1).mean()
     s2 = float(other.max()) if len(other) else 0.
     mu, sd = (float(other.mean()), float(other.std())) if len(other) > 1 else (0., 1.)
-    spec = offset_specificity(db, q, int(np.floor(start[c])), int(track[c]), s1) if db is not None else 0.
+    spec = offset_specificity(db, q, int(start[c]), int(track[c]), s1) if db is not None else 0.
     return np.array([s1, agree, s1 - s2, np.clip((s1 - mu)/max(sd, .01), -10, 100), spec])
 
 # %% ../nbs/31a_evidence.ipynb #585e19d7
@@ -142,6 +144,28 @@ def phase_split(Q:np.ndarray, # (n, d) fingerprints made at `hop/phases`
     "[(n_p, d)]: phase p holds rows p, p+phases, ... of `Q`, the segments starting p/phases of a hop after those of phase 0."
     return [np.asarray(Q)[p::phases] for p in range(phases)]
 
+def phase_hop(e, # embedder (`db.embedder`)
+              phases:int=PHASES, # phases of the hop
+             )->float:
+    "The hop (s) a query is fingerprinted at: `e.hop/phases`, which must be a whole number of samples."
+    h = e.hop*e.fs/phases
+    if phases < 1 or abs(h - round(h)) > 1e-6: raise ConfigError(f"phases={phases}: the hop ({e.hop:g} s at {e.fs} Hz) must split into whole samples; use 1 or 2")
+    return e.hop/phases
+
+def embed_phases(e, # embedder (`db.embedder`)
+                 x:np.ndarray, # mono audio at `e.fs`
+                 phases:int=PHASES, # phases of the hop
+                )->list:
+    "`phase_split` of `x`'s fingerprints made at `phase_hop`: one encoder pass for every phase."
+    from neural_audio_fp.audio import segment
+    return phase_split(e(segment(x, sr=e.fs, dur=e.dur, hop=phase_hop(e, phases))), phases)
+
+def phase_window(a:list, # per-phase arrays (fingerprints, masks or search results), phase 0 first
+                 s:int, w:int, # first segment and segment count of the window, in phase 0
+                )->list:
+    "The window's part of each phase: phase 0's segments `s..s+w-1`, a later phase's that end inside the window (one fewer)."
+    return [x[s:s + w - (p > 0)] for p, x in enumerate(a)]
+
 def phase_scores(db:FingerprintDB, # database
                  q:list, # the query's phases as fingerprinted (`phase_split`), phase 0 first
                  qs:list, # the same, as searched (`search_sound`)
@@ -163,11 +187,11 @@ def phase_scores(db:FingerprintDB, # database
         if len(q[p]) == 0 or len(g) == 0: continue
         x, both, tt = (g + p)/P, np.stack([qs[p], q[p]]), np.stack([t, t])
         lo, hi = np.floor(x).astype(np.int64), np.ceil(x).astype(np.int64)
-        s = sequence_scores(both, np.stack([lo, lo]), tt, db.store, tracks, 'zero', threads=1)
-        if (hi != lo).any():
-            s2 = sequence_scores(both, np.stack([hi, hi]), tt, db.store, tracks, 'zero', threads=1)
-            if p == 0: start = np.where(s2[1] > s[1], hi, lo)
-            s = np.maximum(s, s2)
+        s, m = sequence_scores(both, np.stack([lo, lo]), tt, db.store, tracks, 'zero', threads=1), hi != lo
+        if m.any():                                     # between two rows: the better of the two
+            s2 = sequence_scores(both, np.stack([hi[m], hi[m]]), tt[:, m], db.store, tracks, 'zero', threads=1)
+            if p == 0: start[m] = np.where(s2[1] > s[1, m], hi[m], lo[m])
+            s[:, m] = np.maximum(s[:, m], s2)
         S += len(q[p])*s; L += len(q[p])
     S = (S/max(L, 1)).astype(np.float32)
     return start, t, S[0], S[1]

@@ -8,12 +8,12 @@ import time, json
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import numpy as np
-from .core import AudioError, DataError, ConfigError, get_logger, atomic_path
+from .core import AudioError, DataError, get_logger, atomic_path
 from .db import FingerprintDB
 from .dbparts import embed_file
 from .dbguard import write_error
 from .evidence import (FEATURES, STEADY, db_matcher, align_scores, rank_tracks, offset_specificity, match_evidence,
-                                      silent, remove_steady, search_sound, best_tracks, PHASES, phase_split, phase_scores)   # importable from here too, as before
+                                      silent, remove_steady, search_sound, best_tracks, PHASES, phase_split, phase_scores, phase_hop, embed_phases, phase_window)   # importable from here too, as before
 
 log = get_logger('identify')
 
@@ -155,22 +155,15 @@ def _trim(db, q, s, hop, dur):
         a, b = keep[0], keep[-1]
         s['start'], s['end'], s['offset'] = round(i[a]*hop, 3), round(i[b]*hop + dur, 3), round(float(rel[a]*hop), 3)
 
-def _phase_hop(e, phases:int)->float:
-    "The hop (s) a query is fingerprinted at: `e.hop/phases`, a whole number of samples."
-    h = e.hop*e.fs/phases
-    if phases < 1 or abs(h - round(h)) > 1e-6: raise ConfigError(f"phases={phases}: the hop ({e.hop:g} s at {e.fs} Hz) must split into whole samples; use 1 or 2")
-    return e.hop/phases
-
 def _embed_query(db:FingerprintDB, query, name:str, phases:int=1)->tuple:
     "(name, [fingerprints (n_p, d)] of each phase (`phase_split`), duration in s) of a recording: a file fingerprinted block by block (any length), or an array."
-    e = db.embedder; h = _phase_hop(e, phases)
-    if isinstance(query, (str, Path)): name = name or str(query); q, secs = embed_file(e, query, hop=h)
+    e = db.embedder
+    if isinstance(query, (str, Path)):
+        name = name or str(query); Q, secs = embed_file(e, query, hop=phase_hop(e, phases)); q = phase_split(Q, phases)
     else:
-        from neural_audio_fp.audio import segment
-        x = np.asarray(query, np.float32); name = name or '<array>'
-        q, secs = e(segment(x, sr=e.fs, dur=e.dur, hop=h)), len(x)/e.fs
-    if len(q) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
-    return name, phase_split(q, phases), secs
+        x = np.asarray(query, np.float32); name = name or '<array>'; q, secs = embed_phases(e, x, phases), len(x)/e.fs
+    if len(q[0]) == 0: raise AudioError(f"{name}: shorter than one {e.dur:g} s segment; record a longer excerpt")
+    return name, q, secs
 
 def _answer(db, q, found, cal, top_k, k_probe, window, hop)->list:
     "The matched spans of a recording fingerprinted as `q` (its phases), from its search `found` = (row ids, silent masks, queries searched), one per phase."
@@ -182,8 +175,7 @@ def _answer(db, q, found, cal, top_k, k_probe, window, hop)->list:
     spans = []
     for s in starts:
         w = min(wseg, n - s)
-        cut = lambda a: [x[s:s + w - (p > 0)] for p, x in enumerate(a)]   # a later phase's last segment would end past the window
-        r = _clip(db, cut(q), cut(qs), cut(I), cal, top_k, k_probe)
+        r = _clip(db, *(phase_window(a, s, w) for a in (q, qs, I)), cal, top_k, k_probe)
         spans.append(dict(start=round(s*e.hop, 3), end=round((s + w - 1)*e.hop + e.dur, 3), **r))
     if len(starts) > 1:
         spans = _merge([s for s in spans if s['in_db'] is not False and s['track'] is not None], e.hop + 1e-6)
