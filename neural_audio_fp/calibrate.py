@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from .core import DataError, AudioError, get_logger, progress
 from .db import FingerprintDB
-from .identify import (Calibration, FEATURES, STEADY, PHASES, embed_phases, phase_window, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic, logistic,
+from .identify import (Calibration, FEATURES, STEADY, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic, logistic,
                                       threshold_for_fpr, save_calibration)
+from .evidence import PHASES, embed_phases, phase_window
 from .calsources import (VARIANTS, NEG_SEED, cache_dir, negative_tracks, noise_clips, loop_clips,   # the material (chapter 32c)
                                         mp3_roundtrip, degrade, degrade_excerpt)
 

@@ -13,7 +13,8 @@ from .db import FingerprintDB
 from .dbparts import embed_file
 from .dbguard import write_error
 from .evidence import (FEATURES, STEADY, db_matcher, align_scores, rank_tracks, offset_specificity, match_evidence,
-                                      silent, remove_steady, search_sound, best_tracks, PHASES, phase_split, phase_scores, phase_hop, embed_phases, phase_window)   # importable from here too, as before
+                                      silent, remove_steady, search_sound, best_tracks)   # importable from here too, as before
+from .evidence import PHASES, phase_split, phase_hop, embed_phases, phase_window
 
 log = get_logger('identify')
 
