@@ -195,7 +195,7 @@ def weights_hash(checkpoint:str, log_root:str)->str:
         from neural_audio_fp.pretrained import pretrained_dir
         d = pretrained_dir(checkpoint[len('pretrained-'):])
     else: d = Path(log_root)/'checkpoint'/checkpoint.split(':')[0]
-    return key(checkpoint, [(p.name, hashlib.sha1(p.read_bytes()).hexdigest()) for p in sorted(d.iterdir()) if p.is_file()])
+    return key(checkpoint, [(p.name, hashlib.sha1(p.read_bytes()).hexdigest()) for p in sorted(d.iterdir()) if p.is_file() and p.suffix != '.md'])   # the model card's text is not the model
 
 def nafp_cli(*args)->str:
     "Run `nafp ARGS` (this interpreter, this checkout's package); its stdout."
@@ -325,7 +325,7 @@ def md_table(t:dict, lengths:list, title:str)->str:
     body = [f"| {DEG_NAMES[d]} | " + " | ".join(" / ".join(f"{t[s][d][L]:.0f}" for L in lengths) for s in sys_) + " |" for d in DEGS]
     return f"{title} (%, at {' / '.join(map(str, lengths))} s)\n\n{head}\n" + "\n".join(body)
 
-def figure(tabs:dict, lengths:list, path:Path):
+def figure(tabs:dict, lengths:list, path:Path, title:str='Real-music identification: best guess, song and offset (|error| <= 0.5 s) top-1'):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     fig = make_subplots(rows=2, cols=len(DEGS), subplot_titles=[DEG_NAMES[d] for d in DEGS], shared_yaxes=True, vertical_spacing=.12)
@@ -337,7 +337,7 @@ def figure(tabs:dict, lengths:list, path:Path):
                                          mode='lines+markers', line=dict(color=colors[s])), r, c)
         fig.update_yaxes(title_text=f'{what} top-1 (%)', range=[0, 101], row=r, col=1)
     fig.update_xaxes(type='log', tickvals=lengths, title_text='query (s)', row=2)
-    fig.update_layout(height=650, width=1500, title='Real-music identification: best guess, song and offset (|error| <= 0.5 s) top-1')
+    fig.update_layout(height=650, width=1500, title=title)
     tmp = path.with_name(path.name + '.tmp.html'); fig.write_html(tmp, include_plotlyjs=True); os.replace(tmp, path)
 
 def main():
@@ -420,6 +420,8 @@ def main():
     tabs = {w: table(rows, w, a.lengths) for w in ('song', 'offset')}
     res['song_top1'], res['offset_top1'] = tabs['song'], tabs['offset']
     res['accepted_top1'] = table(rows, 'accepted', a.lengths)   # right song and accepted (audfprint: any reported match counts as accepted)
+    res['per_query'] = dict(queries=[dict(track=q['track'], deg=q['deg'], len=q['len'], offset=round(q['offset'], 4)) for q in sq],
+                            hits={s: {w: ''.join('1' if r[w] else '0' for r in rs) for w in ('song', 'offset', 'accepted')} for s, rs in rows.items()})   # for pool_real_music.py: paired comparisons over draws
     # false positives (tracks not in the DB) and acceptance of correct queries
     ours = rows['nafp ' + a.checkpoint]
     fquiet = silent_queries(fqs, a.sr)   # a silent excerpt is rejected by anything: no test of the threshold
