@@ -16,51 +16,44 @@ It writes the pooled tables as JSON and a plotly figure beside them.
 """
 import argparse, json, sys
 from pathlib import Path
-import numpy as np
 from scipy.stats import binomtest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_real_music import DEGS, DEG_NAMES, figure, md_table, write_json
+from bench_real_music import DEGS, DEG_NAMES, figure, md_table, table, write_json
 
 WHAT = ('song', 'offset')
 
 def load(path:Path)->dict:
-    "One draw's JSON, with its per-query hits as boolean arrays."
+    "One draw's JSON, with its per-query results as `score` rows per system: {system: [{'deg','len','song','offset'}]}."
     if not path.is_file(): sys.exit(f'{path}: no such file (give the bench_real_music.json that `bench_real_music.py --out DIR` wrote)')
     r = json.loads(path.read_text())
     if 'per_query' not in r:
         sys.exit(f'{path}: no per-query results (written by an older bench_real_music.py). Run it again with the same arguments: '
                  'with the same --work, its caches keep the queries and audfprint\'s DBs and matches.')
-    pq = r['per_query']
-    r['hits'] = {s: {w: np.frombuffer(h[w].encode(), np.uint8) == ord('1') for w in WHAT} for s, h in pq['hits'].items()}
-    r['cells'] = [(q['deg'], q['len']) for q in pq['queries']]
+    qs, hits = r['per_query']['queries'], r['per_query']['hits']
+    r['rows'] = {s: [dict(deg=q['deg'], len=q['len'], **{w: h[w][i] == '1' for w in WHAT}) for i, q in enumerate(qs)] for s, h in hits.items()}
     return r
 
 def pool(draws:list)->dict:
     "{'systems', 'lengths', 'n': {deg: {len: queries}}, 'top1': {what: {system: {deg: {len: %}}}}, 'paired': {what: {other: {deg: {len: [plus, minus, p]}}}}}"
-    systems = [s for s in draws[0]['hits'] if all(s in d['hits'] for d in draws)]
+    systems = [s for s in draws[0]['rows'] if all(s in d['rows'] for d in draws)]
     ours = [s for s in systems if s.startswith('nafp')]
     if len(ours) != 1: sys.exit(f'expected one nafp system in every draw, found {ours or "none"} (systems common to all draws: {systems})')
     ours = ours[0]
-    lengths = sorted({L for d in draws for _, L in d['cells']})
-    cell = np.array([c for d in draws for c in d['cells']], dtype=object)
-    deg, ln = cell[:, 0].astype(str), cell[:, 1].astype(float)
-    hit = {s: {w: np.concatenate([d['hits'][s][w] for d in draws]) for w in WHAT} for s in systems}
-    sel = {d: {L: (deg == d) & (ln == L) for L in lengths} for d in DEGS}
+    rows = {s: [r for d in draws for r in d['rows'][s]] for s in systems}   # the same queries in the same order for every system
+    lengths = sorted({r['len'] for r in rows[ours]})
+    cell = {(d, L): [i for i, r in enumerate(rows[ours]) if r['deg'] == d and r['len'] == L] for d in DEGS for L in lengths}
     out = dict(systems=systems, ours=ours, lengths=lengths, seeds=[d['args']['seed'] for d in draws],
-               n={d: {L: int(sel[d][L].sum()) for L in lengths} for d in DEGS}, top1={}, paired={})
+               n={d: {L: len(cell[d, L]) for L in lengths} for d in DEGS},
+               top1={w: table(rows, w, lengths) for w in WHAT}, paired={})
     for w in WHAT:
-        out['top1'][w] = {s: {d: {L: 100*float(hit[s][w][sel[d][L]].mean()) if sel[d][L].any() else float('nan') for L in lengths} for d in DEGS} for s in systems}
         out['paired'][w] = {}
         for o in systems:
             if o == ours: continue
-            t = {}
-            for d in DEGS:
-                t[d] = {}
-                for L in lengths:
-                    a, b = hit[ours][w][sel[d][L]], hit[o][w][sel[d][L]]
-                    plus, minus = int((a & ~b).sum()), int((b & ~a).sum())
-                    t[d][L] = [plus, minus, binomtest(plus, plus + minus).pvalue if plus + minus else 1.]
+            t = {d: {} for d in DEGS}
+            for (d, L), ix in cell.items():
+                plus = sum(rows[ours][i][w] and not rows[o][i][w] for i in ix); minus = sum(rows[o][i][w] and not rows[ours][i][w] for i in ix)
+                t[d][L] = [plus, minus, binomtest(plus, plus + minus).pvalue if plus + minus else 1.]
             out['paired'][w][o] = t
     return out
 
