@@ -48,10 +48,10 @@ def main():
     p.add_argument('--recalibrate', action='store_true', help='calibrate a DB reopened from --work again')
     a = p.parse_args()
     os.environ.setdefault('NAFP_NO_PROGRESS', '1')
-    from neural_audio_fp.audio import load_audio
-    from neural_audio_fp.db import FingerprintDB, checkpoint_embedder
-    from neural_audio_fp.calibrate import calibrate, calibration_report, degrade, mp3_roundtrip
-    from neural_audio_fp.identify import identify
+    from neural_audio_fp.audio.io import load_audio
+    from neural_audio_fp.db.database import FingerprintDB, checkpoint_embedder
+    from neural_audio_fp.identify.calibration import calibrate, calibration_report, degrade, mp3_roundtrip
+    from neural_audio_fp.identify.lookup import identify
     work = Path(a.work or tempfile.mkdtemp()); rng = np.random.default_rng(a.seed)
     speeds = tuple(float(s) for s in a.speeds.split(',')) if a.speeds else None
     db_files = tracks(a.root, a.db.split(','))
@@ -65,12 +65,12 @@ def main():
     else:
         db = FingerprintDB.create(dbp, checkpoint_embedder(a.checkpoint, log_root=a.log_root)); db.add(db_files)
     print(f"built {db} in {time.time() - t:.0f} s"); t = time.time()
-    from neural_audio_fp.identify import load_calibration
+    from neural_audio_fp.identify.lookup import load_calibration
     cal = load_calibration(db) if reopened and not a.recalibrate else None
     cal = cal or calibrate(db, fpr=a.fpr)
     print(calibration_report(cal)); print(f"calibrated in {time.time() - t:.0f} s")
     fs = 8000
-    from neural_audio_fp.ambience import room_ir
+    from neural_audio_fp.corpus.ambience import room_ir
     irs = [room_ir([a.seed, 99, i], fs)[0] for i in range(8)]     # other rooms than calibration's
     def variants(x, seed):
         return dict(clean=x, mp3=mp3_roundtrip([x], fs, 24)[0], reverb=degrade(x, 'reverb', rng, irs))

@@ -13,7 +13,7 @@ def main():
     ap.add_argument('root', nargs='?'); ap.add_argument('--workers', type=int, default=None)
     ap.add_argument('--keep', action='store_true')
     a = ap.parse_args()
-    from neural_audio_fp.corpus import build_corpus, check_corpus, load_manifest
+    from neural_audio_fp.corpus.build import build_corpus, check_corpus, load_manifest
     from neural_audio_fp.core import setup_logging
     setup_logging()
     root = Path(a.root or tempfile.mkdtemp(prefix='nafp-corpus-'))

@@ -15,8 +15,8 @@ CHILD = r'''
 import time, json, sys, resource
 t0 = time.perf_counter()
 import numpy as np
-from neural_audio_fp.db import FingerprintDB
-from neural_audio_fp.identify import identify
+from neural_audio_fp.db.database import FingerprintDB
+from neural_audio_fp.identify.lookup import identify
 t1 = time.perf_counter()
 db = FingerprintDB(sys.argv[1])
 t2 = time.perf_counter()
@@ -32,7 +32,7 @@ print(json.dumps(dict(import_s=t1 - t0, open_s=t2 - t1, model_load_s=t3 - t2, fi
 
 BUILD = r'''
 import sys, numpy as np
-from neural_audio_fp.db import FingerprintDB, checkpoint_embedder
+from neural_audio_fp.db.database import FingerprintDB, checkpoint_embedder
 rng = np.random.default_rng(0)
 songs = {f'song{i}': (0.3*np.sin(np.cumsum(2*np.pi*rng.uniform(100, 1000, 8000*30)/8000))).astype(np.float32) for i in range(4)}
 FingerprintDB.create(sys.argv[1], checkpoint_embedder()).add_audio(songs)

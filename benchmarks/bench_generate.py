@@ -42,7 +42,7 @@ MUSIC = '/work/realmusic/x/supertuxkart-data/usr/share/games/supertuxkart/data/m
 def pick_files(src:Path, n_segments:int, min_dur:float=20.)->list:
     "The first sorted audio files of `src` lasting at least `min_dur` s, until they hold `n_segments` 1 s segments (0.5 s hop)."
     import soundfile as sf
-    from neural_audio_fp.audio import list_audio
+    from neural_audio_fp.audio.io import list_audio
     out, n = [], 0
     for f in list_audio(src):
         try: i = sf.info(str(f))
@@ -61,9 +61,9 @@ def link_folder(d:Path, files:list)->Path:
 def fresh_checkpoint(log_root:Path, preset:str, workers:int=None)->tuple:
     "(run name, its config YAML, embedder, config) of a freshly initialised checkpoint of `preset` in `log_root`."
     import tensorflow as tf
-    from neural_audio_fp.config import load_config, save_config
-    from neural_audio_fp.model import build_embedder
-    from neural_audio_fp.train import ckpt_dir
+    from neural_audio_fp.config.base import load_config, save_config
+    from neural_audio_fp.model.encoder import build_embedder
+    from neural_audio_fp.train.loop import ckpt_dir
     cfg = load_config(preset, {'DEVICE.CPU_N_WORKERS': workers} if workers is not None else {})
     name = f'bench-{preset}'; d = ckpt_dir(log_root, name)
     emb = build_embedder(cfg.model)
@@ -73,7 +73,7 @@ def fresh_checkpoint(log_root:Path, preset:str, workers:int=None)->tuple:
 
 def audio_cost(files:list, sr:int=8000)->dict:
     "CPU seconds per 1,000 segments of decoding + resampling + framing `files` in one thread, with each loader."
-    from neural_audio_fp.audio import load_audio, segment, resample, _read_whole
+    from neural_audio_fp.audio.io import load_audio, segment, resample, _read_whole
     whole = lambda f, sr: resample(*_read_whole(Path(f)), sr)            # the whole file at once, channels by `mean`
     res = {}
     for name, load in (('load_audio', load_audio), ('whole_file', whole)):
@@ -84,7 +84,7 @@ def audio_cost(files:list, sr:int=8000)->dict:
 
 def encoder_run(emb, x:np.ndarray, bs:int)->tuple:
     "(segments/s, CPU s per 1,000 segments) of `embed` on the in-memory segments `x` (`emb`: a Keras embedder, or a NumPy encoder)."
-    from neural_audio_fp.checkpoint import embed
+    from neural_audio_fp.model.checkpoint import embed
     w, c = time.perf_counter(), time.process_time()
     emb(x) if callable(emb) and not hasattr(emb, 'layers') else embed(emb, x, bs)
     w, c = time.perf_counter() - w, time.process_time() - c
@@ -135,7 +135,7 @@ def original_run(code:Path, env:dict, src:Path, out:Path)->tuple:
 
 def versus_original(args, tmp:Path, files:list, name:str, cfg_yaml:Path, one:Path):
     "`nafp generate` (the `default` preset's checkpoint `name`) and the original's generate, interleaved, on `files` as 8 kHz WAV."
-    from neural_audio_fp.audio import load_audio, write_wav
+    from neural_audio_fp.audio.io import load_audio, write_wav
     wav = tmp/'wav'
     for i, f in enumerate(files): write_wav(wav/f'{i:03d}.wav', load_audio(f, 8000))
     code, env = original_setup(Path(args.original), args.original_path, tmp)
@@ -170,7 +170,7 @@ def main():
     os.environ.setdefault('NAFP_NO_PROGRESS', '1'); os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2'); os.environ['NAFP_ENGINE'] = args.engine
     seg = dict(s.split(':') for s in args.segments.split(',')) if ':' in args.segments else {}
     import soundfile as sf
-    from neural_audio_fp.audio import load_audio, segment, write_wav
+    from neural_audio_fp.audio.io import load_audio, segment, write_wav
     tmp = Path(tempfile.mkdtemp())
     os.environ['XDG_CACHE_HOME'] = str(tmp/'cache')     # a fresh cache: the first generate run of a checkpoint exports it, as for a user
     try:
@@ -188,7 +188,7 @@ def main():
             a = audio_cost(files, cfg.model.fs)
             encoder_run(emb, x[:256], 256)                                         # warm-up: trace and allocate
             w0, _, _ = generate_run(name, cfg_yaml, tmp/'logs', one, tmp/'out0')     # the checkpoint's first run (TensorFlow; exports it)
-            from neural_audio_fp.checkpoint import load_encoder
+            from neural_audio_fp.model.checkpoint import load_encoder
             npenc, _, _, eng = load_encoder(name, cfg=cfg_yaml, log_root=tmp/'logs')
             print(f"  first generate run of the checkpoint (1.5 s file): {w0:.1f} s; later runs use {eng}", flush=True)
             encoder_run(npenc, x[:256], 256) if eng == 'numpy' else None

@@ -29,19 +29,19 @@ def song(seed, sec=30., sr=8000):
     return (0.3*np.concatenate(notes)).astype(np.float32)
 
 def embedder(args):
-    from neural_audio_fp.db import Embedder, checkpoint_embedder
+    from neural_audio_fp.db.database import Embedder, checkpoint_embedder
     if args.checkpoint: return checkpoint_embedder(args.checkpoint, args.log_root)
     from dataclasses import asdict
     from functools import partial
-    from neural_audio_fp.config import load_config
-    from neural_audio_fp.model import build_embedder
-    from neural_audio_fp.train import embed
+    from neural_audio_fp.config.base import load_config
+    from neural_audio_fp.model.encoder import build_embedder
+    from neural_audio_fp.train.loop import embed
     m = load_config(args.model).model
     return Embedder(partial(embed, build_embedder(m), batch_size=256), m.emb_sz, asdict(m), f'untrained-{args.model}:0')
 
 def many(db, songs:dict, n:int, dur:int=10):
     "Time `n` excerpts identified one call at a time against one `identify_many` call, alternating, best of 2."
-    from neural_audio_fp.identify import identify, identify_many
+    from neural_audio_fp.identify.lookup import identify, identify_many
     rng = np.random.default_rng(1); keys = list(songs); xs = []
     for _ in range(n):
         k = keys[rng.integers(len(keys))]; s = int(rng.integers(0, 58 - 2*dur))*4000; x = songs[k][s:s + dur*8000]
@@ -66,8 +66,8 @@ def main():
     p.add_argument('--many', type=int, default=0, help='also time N 10 s excerpts one by one against one identify_many call')
     a = p.parse_args(); _cores(a.cores)
     os.environ.setdefault('NAFP_NO_PROGRESS', '1')
-    from neural_audio_fp.db import FingerprintDB
-    from neural_audio_fp.identify import identify, identify_many
+    from neural_audio_fp.db.database import FingerprintDB
+    from neural_audio_fp.identify.lookup import identify, identify_many
     tmp = Path(tempfile.mkdtemp(prefix='bench_identify_'))
     try:
         e = embedder(a)

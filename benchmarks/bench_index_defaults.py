@@ -38,7 +38,7 @@ LENGTHS = (1, 5, 10)
 
 def music_files(pkgs, min_dur=20.):
     import soundfile as sf
-    from neural_audio_fp.audio import list_audio
+    from neural_audio_fp.audio.io import list_audio
     out = []
     for p in pkgs:
         for f in list_audio(ROOT/p):
@@ -50,7 +50,7 @@ def music_files(pkgs, min_dur=20.):
 
 def fingerprints(e, files):
     "Rows (n, d), track number per row, and the decoded tracks."
-    from neural_audio_fp.audio import load_audio, segment
+    from neural_audio_fp.audio.io import load_audio, segment
     v, tr, audio = [], [], []
     for i, f in enumerate(files):
         x = load_audio(f, e.fs); audio.append(x)
@@ -58,7 +58,7 @@ def fingerprints(e, files):
     return np.concatenate(v), np.concatenate(tr), audio
 
 def noise_clips(sr, min_s=1.):
-    from neural_audio_fp.audio import load_audio, list_audio
+    from neural_audio_fp.audio.io import load_audio, list_audio
     clips = []
     for d in NOISE:
         for f in list_audio(d):
@@ -70,9 +70,9 @@ def noise_clips(sr, min_s=1.):
 
 def make_queries(e, audio, row0, n_q, rng, clips):
     "{length: (queries (B, L, d), true row (B,), true track (B,))}."
-    from neural_audio_fp.audio import segment
-    from neural_audio_fp.augment import mix_noise
-    from neural_audio_fp.realaug import apply_eq
+    from neural_audio_fp.audio.io import segment
+    from neural_audio_fp.augment.ops import mix_noise
+    from neural_audio_fp.augment.real import apply_eq
     out, hop = {}, int(e.hop*e.fs)
     for sec in LENGTHS:
         n = sec*e.fs; Q, rows, trs = [], [], []
@@ -111,7 +111,7 @@ class Generator:
 
 def evaluate(index, vectors, tracks, queries, hop_rows=1, timed=30):
     "{length: (top-1 %, median ms per query)} with `SequenceMatcher` over `index`."
-    from neural_audio_fp.matcher import SequenceMatcher
+    from neural_audio_fp.search.matcher import SequenceMatcher
     m = SequenceMatcher(index, vectors, k_probe=20)
     res = {}
     for sec, (Q, rows, trs) in queries.items():
@@ -146,14 +146,14 @@ def main():
     p.add_argument('--seed', type=int, default=0)
     a = p.parse_args()
     faiss.omp_set_num_threads(a.threads)
-    from neural_audio_fp.index import build_index, set_nprobe, set_ef_search, PQ_TYPES
-    from neural_audio_fp.autoindex import index_params, train_rows, default_pq_m
+    from neural_audio_fp.search.index import build_index, set_nprobe, set_ef_search, PQ_TYPES
+    from neural_audio_fp.search.autoindex import index_params, train_rows, default_pq_m
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     cache = work/f"data-{hashlib.sha1(json.dumps([a.checkpoint, a.queries, a.seed]).encode()).hexdigest()[:10]}.npz"
     t0 = time.perf_counter()
     if cache.is_file(): z = np.load(cache); db, tr, fit = z['db'], z['tr'], z['fit']; queries = {s: (z[f'q{s}'], z[f'r{s}'], z[f't{s}']) for s in LENGTHS}
     else:
-        from neural_audio_fp.dbparts import checkpoint_embedder
+        from neural_audio_fp.db.parts import checkpoint_embedder
         e = checkpoint_embedder(a.checkpoint)
         db, tr, audio = fingerprints(e, music_files(DB_PKGS))
         row0 = np.r_[0, np.cumsum(np.bincount(tr))][:-1]

@@ -26,9 +26,9 @@ import numpy as np
 
 os.environ.setdefault('NAFP_NO_PROGRESS', '1')
 import faiss
-from neural_audio_fp.index import build_index, index_bytes, INDEX_TYPES
-from neural_audio_fp.matcher import SequenceMatcher
-from neural_audio_fp.evaluate import sequence_hits, reference_hits, hit_indicators, SEQ_LENS, METRICS
+from neural_audio_fp.search.index import build_index, index_bytes, INDEX_TYPES
+from neural_audio_fp.search.matcher import SequenceMatcher
+from neural_audio_fp.search.evaluate import sequence_hits, reference_hits, hit_indicators, SEQ_LENS, METRICS
 
 
 def unit(x): return x / np.linalg.norm(x, axis=-1, keepdims=True)

@@ -39,7 +39,7 @@ def make_synthetic(path:Path, minutes:float, rate:int, channels:int, fmt:str, se
 
 def make_real(path:Path, folder:Path, minutes:float, rate:int, channels:int):
     "Concatenate the audio files of `folder`, repeated up to `minutes`, with ffmpeg."
-    from neural_audio_fp.audio import list_audio
+    from neural_audio_fp.audio.io import list_audio
     import soundfile as sf
     files = list_audio(folder)
     if not files: sys.exit(f'{folder}: no audio files')
@@ -55,8 +55,8 @@ def make_real(path:Path, folder:Path, minutes:float, rate:int, channels:int):
 
 def child(mode:str, path:str, block_s:float):
     "Run one reader; print JSON with peak RSS, RSS after imports, time and checksum."
-    from neural_audio_fp.audio import load_audio, segment
-    from neural_audio_fp.audiostream import stream_segments
+    from neural_audio_fp.audio.io import load_audio, segment
+    from neural_audio_fp.audio.stream import stream_segments
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0, energies = time.time(), []
     if mode == 'whole': energies.append(np.square(segment(load_audio(path)), dtype=np.float64).sum(1))

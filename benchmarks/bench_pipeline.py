@@ -1,6 +1,6 @@
-"""Training pairs/s of `neural_audio_fp.data.train_dataset` on 2 CPU cores, for the `tiny`,
+"""Training pairs/s of `neural_audio_fp.train.data.train_dataset` on 2 CPU cores, for the `tiny`,
 `tiny_real` (real-query degradations: replica bank + online EQ/compression) and `default`
-presets, next to the encoder's training samples/s when `neural_audio_fp.model` is available
+presets, next to the encoder's training samples/s when `neural_audio_fp.model.encoder` is available
 (the pipeline must be the faster of the two). The replica bank of `tiny_real` is built before
 timing; its build time is reported on its own line.
 
@@ -17,10 +17,10 @@ def _cores(n=2):
 def _corpus(root:Path, n_train:int)->Path:
     "A corpus in the dataset layout: the project's test corpus when available, else white-noise tracks."
     try:
-        from neural_audio_fp.corpus import make_test_corpus
+        from neural_audio_fp.corpus.build import make_test_corpus
         return Path(make_test_corpus(root, n_train=n_train, n_val=2, n_test=2, n_dummy=2, seed=0))
     except ImportError: pass
-    from neural_audio_fp.audio import write_wav
+    from neural_audio_fp.audio.io import write_wav
     rng = np.random.default_rng(0)
     for i in range(n_train): write_wav(root/'music'/f'train-{n_train}-30s'/f'{i:04d}.wav', np.clip(.2*rng.standard_normal(30*8000), -1, 1))
     for i in range(8): write_wav(root/'aug'/'bg'/f'{i}.wav', .1*rng.standard_normal(10*8000))
@@ -29,7 +29,7 @@ def _corpus(root:Path, n_train:int)->Path:
 
 def pipeline_rate(cfg, n_batches:int)->float:
     "Replica/anchor pairs per second delivered by `train_dataset` (first batch excluded)."
-    from neural_audio_fp.data import train_dataset
+    from neural_audio_fp.train.data import train_dataset
     it = iter(train_dataset(cfg, seed=0)); next(it)
     t0, n = time.perf_counter(), 0
     for _ in range(n_batches):
@@ -40,10 +40,10 @@ def pipeline_rate(cfg, n_batches:int)->float:
 
 def bank_build(cfg):
     "Build the replica bank of `cfg` (when its TD_AUG asks for one) and print its build time and size."
-    from neural_audio_fp.bank import bank_spec, get_bank
-    from neural_audio_fp.data import get_store
-    from neural_audio_fp.audio import list_audio
-    from neural_audio_fp.config import split_dir
+    from neural_audio_fp.augment.bank import bank_spec, get_bank
+    from neural_audio_fp.train.data import get_store
+    from neural_audio_fp.audio.io import list_audio
+    from neural_audio_fp.config.base import split_dir
     spec = bank_spec(cfg.td_aug, cfg.train.seed)
     if not spec.active: return
     m = cfg.model; store = get_store(list_audio(split_dir(cfg, 'train')), m.fs, m.dur)
@@ -54,10 +54,10 @@ def bank_build(cfg):
 
 def encoder_rate(cfg, steps:int):
     "Training samples/s of one train step (embedder forward+backward on anchors+replicas), or None."
-    try: from neural_audio_fp.model import build_embedder
+    try: from neural_audio_fp.model.encoder import build_embedder
     except ImportError: return None
     import tensorflow as tf
-    try: from neural_audio_fp.loss import nt_xent_loss
+    try: from neural_audio_fp.train.loss import nt_xent_loss
     except ImportError: nt_xent_loss = None
     emb, opt = build_embedder(cfg.model), tf.keras.optimizers.Adam(1e-4)
     na, bsz = cfg.bsz.tr_n_anchor, cfg.bsz.tr_batch_sz
@@ -87,7 +87,7 @@ def main():
     os.environ.setdefault('NAFP_NO_PROGRESS', '1'); os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(2); tf.config.threading.set_inter_op_parallelism_threads(2)
-    from neural_audio_fp.config import load_config, with_data_root
+    from neural_audio_fp.config.base import load_config, with_data_root
     tmp = Path(tempfile.mkdtemp())
     try:
         t0 = time.perf_counter(); root = _corpus(tmp/'corpus', args.n_train)
@@ -98,7 +98,7 @@ def main():
             p = pipeline_rate(cfg, args.batches)
             line = f"{preset:8s} batch {cfg.bsz.tr_batch_sz:4d} ({cfg.bsz.tr_n_anchor} anchors): pipeline {p:8.0f} pairs/s"
             e = encoder_rate(cfg, args.steps)
-            if e is None: line += "   encoder: n/a (neural_audio_fp.model not available)"
+            if e is None: line += "   encoder: n/a (neural_audio_fp.model.encoder not available)"
             else: line += f"   encoder train step {e:7.1f} samples/s   pipeline/encoder = {p/(e/2):.1f}x (a pair = 2 samples)"
             print(line, flush=True)
     finally: shutil.rmtree(tmp, ignore_errors=True)

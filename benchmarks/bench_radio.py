@@ -32,7 +32,7 @@ def _cores(n=2):
 
 def nafp(*args):
     "Run `nafp ARGS` (the installed command), failing loudly with its stderr."
-    cmd = [sys.executable, '-c', 'import sys; from neural_audio_fp.cli import main; sys.exit(main())', *map(str, args)]
+    cmd = [sys.executable, '-c', 'import sys; from neural_audio_fp.cli.commands import main; sys.exit(main())', *map(str, args)]
     t0 = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode: sys.exit(f"nafp {shlex.join(map(str, args))} failed ({r.returncode}):\n{r.stderr}")
@@ -41,7 +41,7 @@ def nafp(*args):
 # -- the two calls whose output format may change: keep them here
 def build_db(db:Path, source:Path, log_root:Path, val:Path)->float:
     "`nafp index build` of `source` with the shipped model, calibrated on `val`; seconds taken."
-    from neural_audio_fp.pretrained import install_pretrained
+    from neural_audio_fp.model.pretrained import install_pretrained
     run, _ = install_pretrained('tiny', log_root)
     out, t = nafp('index', 'build', db, '--source', source, '--checkpoint', run, '--log_root', log_root, '--val', val)
     print(out.strip())
@@ -58,7 +58,7 @@ def identify_timeline(recording:Path, db:Path, log_root:Path)->tuple:
 # -- sources
 def offline_sources(work:Path, minutes:float, seed:int)->tuple:
     "(DB folder, not-in-DB files, calibration folder) from an offline corpus sized for the recording."
-    from neural_audio_fp.corpus import build_corpus
+    from neural_audio_fp.corpus.build import build_corpus
     n = max(6, int(minutes*60/40*.6) // 2)   # 60 s tracks, 20-60 s excerpts: each track plays about twice
     root = build_corpus(work/'corpus', n_train=1, n_val=10, n_test=n, n_dummy=n, n_bg=2, n_ir=2, seed=seed, dur=60.,
                         n_speech=0, workers=2)
@@ -68,7 +68,7 @@ def offline_sources(work:Path, minutes:float, seed:int)->tuple:
 def real_sources(work:Path, music:list, other:list, val:list, min_dur:float=20.)->tuple:
     "(folder of links to the DB tracks, not-in-DB files, folder of links to the calibration songs): files of at least `min_dur` s."
     import soundfile as sf
-    from neural_audio_fp.audio import list_audio
+    from neural_audio_fp.audio.io import list_audio
     def dur(f):
         try: return sf.info(str(f)).duration
         except Exception: return 0.   # unreadable (e.g. a video in an .ogg): not music we can play
@@ -86,7 +86,7 @@ def real_sources(work:Path, music:list, other:list, val:list, min_dur:float=20.)
 
 def babble(dur:float, rng:np.random.Generator)->np.ndarray:
     "Speech-like noise: SoundFont voice babble cut into syllables (3-6 Hz) and words, with espeak-ng speech when installed."
-    from neural_audio_fp.ambience import texture, espeak_available, speech
+    from neural_audio_fp.corpus.ambience import texture, espeak_available, speech
     n = int(dur*SR); t = np.arange(n)/SR
     x, _ = texture('babble', dur, rng, SR); x = np.asarray(x, np.float32)[:n]
     syl = (.5*(1 + np.sin(2*np.pi*rng.uniform(3, 6)*t + rng.uniform(0, 2*np.pi))))**2
@@ -96,12 +96,12 @@ def babble(dur:float, rng:np.random.Generator)->np.ndarray:
     return x.astype(np.float32)
 
 def load(files)->dict:
-    from neural_audio_fp.audio import load_audio
+    from neural_audio_fp.audio.io import load_audio
     return {str(Path(f).resolve()): load_audio(f, sr=SR) for f in files}
 
 def report(name:str, pred:list, truth:list, duration:float, tol:float):
     "Span scores against the true spans cut at the middle of each cross-fade; frame scores accept either track in a fade."
-    from neural_audio_fp.timeline import span_scores, frame_scores, split_fades
+    from neural_audio_fp.identify.timeline import span_scores, frame_scores, split_fades
     s, f = span_scores(pred, split_fades(truth), tol), frame_scores(pred, truth, duration)
     print(f"{name:<34} {s['precision']:>8.3f} {s['recall']:>8.3f} {f['precision']:>9.3f} {f['recall']:>9.3f} {s['n_pred']:>7d}")
     return s, f
@@ -119,8 +119,8 @@ def main():
     a = p.parse_args(); _cores(a.cores)
     if a.music and not (a.other and a.val): p.error('--music needs --other (not-in-DB music) and --val (calibration songs)')
     os.environ.setdefault('NAFP_NO_PROGRESS', '1'); os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
-    from neural_audio_fp.audio import list_audio, write_wav
-    from neural_audio_fp.timeline import make_radio, merge_spans, span_scores, split_fades
+    from neural_audio_fp.audio.io import list_audio, write_wav
+    from neural_audio_fp.identify.timeline import make_radio, merge_spans, span_scores, split_fades
     work = Path(a.workdir or tempfile.mkdtemp(prefix='bench_radio_')); work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     src, others, val = (real_sources(work, a.music, a.other, a.val) if a.music else offline_sources(work, a.minutes, a.seed))

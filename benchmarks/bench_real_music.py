@@ -64,7 +64,7 @@ def write_json(path:Path, obj):
 def scan(dirs:list, min_dur:float, include:str='')->list:
     "Audio files (and tracker modules) under `dirs` whose path matches `include`, of at least `min_dur` s (modules: checked after rendering)."
     import soundfile as sf
-    from neural_audio_fp.audio import AUDIO_EXTS
+    from neural_audio_fp.audio.io import AUDIO_EXTS
     out = []
     for d in dirs:
         for p in sorted(Path(d).rglob('*')):
@@ -79,7 +79,7 @@ def scan(dirs:list, min_dur:float, include:str='')->list:
 
 def decode(p:Path, sr:int, tmp:Path)->np.ndarray:
     "Mono float32 audio of `p` at `sr` (tracker modules rendered once with openmpt123)."
-    from neural_audio_fp.audio import load_audio
+    from neural_audio_fp.audio.io import load_audio
     if p.suffix.lower() in MODULE_EXTS:
         w = tmp/(p.name + '.wav')
         subprocess.run(['openmpt123', '--batch', '--quiet', '--force', '--samplerate', str(sr), '--channels', '1', '--no-float',
@@ -100,7 +100,7 @@ def decoded_tracks(dirs:list, work:Path, sr:int, min_dur:float, label:str, inclu
     files = [p for p in files if p not in alt]
     k = key(DECODE_VERSION, [(str(p), p.stat().st_size) for p in files], sr, min_dur)
     def build(tmp):
-        from neural_audio_fp.audio import write_wav
+        from neural_audio_fp.audio.io import write_wav
         seen, names = {}, {}
         for p in bar(files, desc=f'decoding {label}'):
             root = next(Path(d) for d in dirs if p.is_relative_to(Path(d)))
@@ -165,7 +165,7 @@ def make_queries(db:dict, fp:list, noise_files:list, work:Path, a)->dict:
     k = key(QUERY_VERSION, a.seed, a.lengths, a.sr, a.fp_per, a.per_track, [(n, Path(p).stat().st_size) for n, p in db.items()],
             [(n, Path(p).stat().st_size) for n, p in fp], [(str(p), p.stat().st_size) for p in noise_files])
     def build(tmp):
-        from neural_audio_fp.audio import load_audio, write_wav
+        from neural_audio_fp.audio.io import load_audio, write_wav
         rng = np.random.default_rng(a.seed); sr = a.sr
         noise = [load_audio(p, sr=sr) for p in bar(noise_files, desc='loading noise')]
         noise = [z for z in noise if len(z) >= sr and np.std(z) > 1e-4]
@@ -192,14 +192,14 @@ def make_queries(db:dict, fp:list, noise_files:list, work:Path, a)->dict:
 # ---------------------------------------------------------------- nafp (ours)
 def weights_hash(checkpoint:str, log_root:str)->str:
     if checkpoint.startswith('pretrained-'):
-        from neural_audio_fp.pretrained import pretrained_dir
+        from neural_audio_fp.model.pretrained import pretrained_dir
         d = pretrained_dir(checkpoint[len('pretrained-'):])
     else: d = Path(log_root)/'checkpoint'/checkpoint.split(':')[0]
     return key(checkpoint, [(p.name, hashlib.sha1(p.read_bytes()).hexdigest()) for p in sorted(d.iterdir()) if p.is_file() and p.suffix != '.md'])   # the model card's text is not the model
 
 def nafp_cli(*args)->str:
     "Run `nafp ARGS` (this interpreter, this checkout's package); its stdout."
-    r = subprocess.run([sys.executable, '-c', 'import sys; from neural_audio_fp.cli import main; main(sys.argv[1:])', *map(str, args)],
+    r = subprocess.run([sys.executable, '-c', 'import sys; from neural_audio_fp.cli.commands import main; main(sys.argv[1:])', *map(str, args)],
                        capture_output=True, text=True, env=dict(os.environ, NAFP_NO_PROGRESS='1'))
     if r.returncode: raise RuntimeError(f"nafp {' '.join(map(str, args[:3]))} failed:\n{r.stderr[-3000:]}")
     return r.stdout
@@ -213,10 +213,10 @@ def linked(folder:Path, files:list)->Path:
 def ours_db(db_files:list, val_files:list, work:Path, a):
     """Build (or reopen) the nafp DB of `db_files` with `nafp index build`, as a user would. A build that does not
     calibrate by default (no `--fpr` option) gets `--val` with `val_files`."""
-    from neural_audio_fp.db import FingerprintDB
+    from neural_audio_fp.db.database import FingerprintDB
     wh = weights_hash(a.checkpoint, a.log_root); log_root = a.log_root
     if a.checkpoint.startswith('pretrained-'):   # a package whose DBs do not carry their model finds it here
-        from neural_audio_fp.pretrained import install_pretrained
+        from neural_audio_fp.model.pretrained import install_pretrained
         log_root = str(work/f'logs-{wh}'); install_pretrained(a.checkpoint[len('pretrained-'):], log_root)
     d = work/f'ours-{key(OURS_VERSION, wh, db_files, val_files, a.seed)}'
     def build(tmp):
@@ -229,7 +229,7 @@ def ours_db(db_files:list, val_files:list, work:Path, a):
 
 def ours_identify(db, files:list, cache_dir:Path)->list:
     "Best guess per query file: [{'track','offset','score','confidence','in_db'}] (in_db None: no accept/reject), cached."
-    from neural_audio_fp.identify import identify
+    from neural_audio_fp.identify.lookup import identify
     cache = cache_dir/f'results-{key(files)}.json'
     if cache.is_file(): return json.loads(cache.read_text())
     out = []
@@ -244,7 +244,7 @@ def ours_identify(db, files:list, cache_dir:Path)->list:
     return out
 
 def ours_calibration(db)->dict|None:
-    from neural_audio_fp.identify import load_calibration
+    from neural_audio_fp.identify.lookup import load_calibration
     c = load_calibration(db)
     return None if c is None else dict(fpr=c.fpr, fpr_range=c.fpr_range, tpr=c.tpr, threshold=c.threshold, n_pos=c.n_pos, n_neg=c.n_neg)
 

@@ -73,9 +73,9 @@ def distractors(work, gen, n, d, seed):
 
 def write_db(path, real, tr, dx, index_type):
     "A FingerprintDB of real rows + distractors written through the versioned store; seconds taken."
-    from neural_audio_fp.dbstore import _writer, _commit, FORMAT, ROW_DTYPE
-    from neural_audio_fp.dbparts import FaissBackend
-    if index_type == 'milvus': from neural_audio_fp.milvus import MilvusBackend   # Milvus Lite in the version folder, its AUTOINDEX
+    from neural_audio_fp.db.store import _writer, _commit, FORMAT, ROW_DTYPE
+    from neural_audio_fp.db.parts import FaissBackend
+    if index_type == 'milvus': from neural_audio_fp.db.milvus import MilvusBackend   # Milvus Lite in the version folder, its AUTOINDEX
     n_real, n, d = len(real), len(real) + len(dx), real.shape[1]
     n_tr = int(tr.max()) + 1; n_dx = -(-len(dx)//TRACK_ROWS)
     bounds = np.r_[0, np.cumsum(np.bincount(tr))]
@@ -105,8 +105,8 @@ def rss_kb(key='VmRSS'):
 def child(a):
     "Open the DB, answer queries through identification's matcher, print a JSON line."
     import faiss
-    from neural_audio_fp.db import FingerprintDB
-    from neural_audio_fp.identify import db_matcher
+    from neural_audio_fp.db.database import FingerprintDB
+    from neural_audio_fp.identify.lookup import db_matcher
     faiss.omp_set_num_threads(a.threads)
     z = np.load(a.queries_npz); n_q = a.n_queries
     Q = {s: (z[f'q{s}'][:n_q], z[f'r{s}'][:n_q], z[f't{s}'][:n_q]) for s in LENGTHS}
@@ -147,8 +147,8 @@ def measure(path, queries_npz, n_queries, timed, threads, nprobe=0):
 # ------------------------------------------------------------------ real vs generated
 def distractor_check(real, tr, fit, gen, queries, seed):
     import faiss
-    from neural_audio_fp.index import build_index
-    from neural_audio_fp.matcher import SequenceMatcher
+    from neural_audio_fp.search.index import build_index
+    from neural_audio_fp.search.matcher import SequenceMatcher
     g = np.empty_like(fit); sample_into(gen, g, seed + 7)
     out = {}
     for nm, dx in (('real', fit), ('generated', g)):
@@ -224,7 +224,7 @@ def report(results, extra, d, threads):
     for t, e in extra.items():
         print(f"{t:<9} from {e['from_rows'][0]:,}/{e['from_rows'][1]:,} rows: ms {e['latency_ms_1']:.1f}/{e['latency_ms_5']:.1f}/{e['latency_ms_10']:.1f} "
               f"(1/5/10 s), disk {e['disk_gb']:.1f} GB, RAM {e['ram_gb']:.1f} GB, build {e['build_s']/60:.0f} min")
-    from neural_audio_fp.autoindex import AUTO_TYPE
+    from neural_audio_fp.search.autoindex import AUTO_TYPE
     t = AUTO_TYPE if AUTO_TYPE in extra else 'ivfpq'
     if t in extra:
         e = extra[t]

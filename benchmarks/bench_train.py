@@ -10,14 +10,14 @@ import argparse, os, time
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import numpy as np
 import tensorflow as tf
-from neural_audio_fp.config import load_config
-from neural_audio_fp.features import get_melspec
-from neural_audio_fp.model import build_fingerprinter, build_embedder
-from neural_audio_fp.loss import get_loss
-from neural_audio_fp.optim import make_optimizer
-from neural_audio_fp.augment import get_specaug_chain
-from neural_audio_fp.train import make_steps, synthetic_pairs
-from neural_audio_fp.checkpoint import embed
+from neural_audio_fp.config.base import load_config
+from neural_audio_fp.model.features import get_melspec
+from neural_audio_fp.model.encoder import build_fingerprinter, build_embedder
+from neural_audio_fp.train.loss import get_loss
+from neural_audio_fp.train.optim import make_optimizer
+from neural_audio_fp.augment.ops import get_specaug_chain
+from neural_audio_fp.train.loop import make_steps, synthetic_pairs
+from neural_audio_fp.model.checkpoint import embed
 
 def bench(preset, steps, n_seg):
     cfg = load_config(preset)

@@ -121,7 +121,7 @@ def table(work:Path, corpus:Path, found:dict):
         k = kept[f['package']]; lic[f['package']] = f.get('licence', '?')
         if f['kind'] == 'music': k[0] += 1; k[1] += f['duration'] / 60
         else: k[2] += 1
-    from neural_audio_fp.realmusic import debian_licence
+    from neural_audio_fp.corpus.realmusic import debian_licence
     for pkg in PACKAGES: lic.setdefault(pkg, debian_licence(work/'x'/pkg/'usr').get('licence', '-'))
     dropped = defaultdict(int)
     for d in man.get('real', {}).get('dropped', []): dropped[d['package']] += d['kind'] == 'music'

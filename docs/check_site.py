@@ -231,7 +231,7 @@ def check_site(site:Path, shots:Path|None=None, nbs:Path|None=None, browser=None
             errors += e; lost[p.relative_to(site).as_posix()] = n
         if shots:
             shots.mkdir(parents=True, exist_ok=True)
-            api = sorted((p for p in ps if p.parent == site and p.name != 'index.html'), key=lambda p: -p.read_text().count('<h3 id='))
+            api = sorted((p for p in ps if p.parent.name != 'tutorials' and p.name != 'index.html'), key=lambda p: -p.read_text().count('<h3 id='))
             todo = [('index', site/'index.html'), ('api', api[0] if api else None), ('plotly', plotly[0] if plotly else None)]
             todo += [(f'tutorial_{p.stem}', p) for p in ps if p.parent.name == 'tutorials']
             for name, p in todo:

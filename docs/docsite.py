@@ -420,7 +420,7 @@ def fix_symbol_links(src:Path, aliases:dict):
 # ---------------------------------------------------------------- site
 
 def nav(entries:list[dict])->list:
-    "MkDocs nav: the index, then tutorials, then one section per folder, then the API chapters in notebook order."
+    "MkDocs nav: the index, the tutorials, the top-level chapters, then one section per sub-package in the pipeline's (chapter numbers') order."
     idx = [e for e in entries if e['page'] == 'index.md']
     res = [{'Home': 'index.md'}] if idx else []
     groups = {}
@@ -428,8 +428,11 @@ def nav(entries:list[dict])->list:
         if e['page'] == 'index.md': continue
         folder = Path(e['page']).parent.as_posix()
         groups.setdefault(folder, []).append({e['title']: e['page']})
-    for folder in sorted(groups, key=lambda f: (f != 'tutorials', f == '.', f)):
-        name = 'API reference' if folder == '.' else folder.replace('_', ' ').title()
+    def first(folder):   # the pipeline's order: the smallest chapter number in the folder (`nbs/db/30_database.ipynb`: 30)
+        nums = [int(m[1]) for e in entries if Path(e['page']).parent.as_posix() == folder and (m := re.match(r'(\d+)', Path(e['nb']).name))]
+        return min(nums, default=10**6)
+    for folder in sorted(groups, key=lambda f: (f != 'tutorials', f != '.', first(f), f)):
+        name = 'Package' if folder == '.' else folder.replace('_', ' ').title()
         res.append({name: groups[folder]})
     return res
 

@@ -10,7 +10,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['logger', 'QUIET_LOGGERS', 'NafpError', 'ConfigError', 'AudioError', 'DataError', 'get_logger', 'setup_logging',
-           'quiet_startup', 'set_seed', 'tf_gpus', 'faiss_gpu_count', 'atomic_path', 'progress', 'cache_dir']
+           'quiet_startup', 'set_seed', 'tf_gpus', 'faiss_gpu_count', 'atomic_path', 'progress', 'cache_dir',
+           'namesake_exports']
 
 # %% ../nbs/00_core.ipynb #43454abb
 class NafpError(Exception):
@@ -114,3 +115,22 @@ def progress(it=None, # iterable to wrap
 def cache_dir()->Path:
     "The package's cache folder: `$XDG_CACHE_HOME/neural_audio_fp` (default `~/.cache/neural_audio_fp`); safe to delete."
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'neural_audio_fp'
+
+# %% ../nbs/00_core.ipynb #da0c39f1
+def namesake_exports(package:str, # the package's `__name__`
+                     *modules:str, # its sub-modules whose names it answers, searched in order (e.g. 'io' for `audio`)
+                    ):
+    "`(__getattr__, __dir__)` for `package`: names not found in it come from `package.MODULE`, imported on first use."
+    import importlib, sys
+    def __getattr__(name):
+        if not name.startswith('__'):
+            for m in modules:
+                mod = importlib.import_module(f'{package}.{m}')
+                if hasattr(mod, name): return getattr(mod, name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+    def __dir__():
+        names = set(vars(sys.modules[package]))
+        for m in modules:
+            mod = importlib.import_module(f'{package}.{m}'); names |= set(getattr(mod, '__all__', dir(mod)))
+        return sorted(names)
+    return __getattr__, __dir__

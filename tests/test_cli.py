@@ -23,7 +23,7 @@ def test_help_lists_commands_without_heavy_imports():
     r = nafp('--help')
     assert r.returncode == 0 and 'commands:' in r.stdout and 'config' in r.stdout
     # `nafp --help` stays instant: the dispatcher imports no TensorFlow, Faiss or librosa
-    code = ("import sys, contextlib, io; from neural_audio_fp.cli import main\n"
+    code = ("import sys, contextlib, io; from neural_audio_fp.cli.commands import main\n"
             "with contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
             "print(sorted(m for m in ('tensorflow', 'faiss', 'librosa') if m in sys.modules))")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
@@ -92,8 +92,8 @@ def _unit(x): return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.fl
 def test_generate_and_evaluate_with_log_root_print_no_startup_notices(tmp_path):
     "The shipped model fingerprints a folder under --log_root; evaluate reads LOG_ROOT/emb: no TF/Faiss chatter."
     import soundfile as sf
-    from neural_audio_fp.pretrained import install_pretrained
-    from neural_audio_fp.generate import write_fingerprints
+    from neural_audio_fp.model.pretrained import install_pretrained
+    from neural_audio_fp.search.generate import write_fingerprints
     logs, audio = tmp_path/'my logs', tmp_path/'audio'
     run, idx = install_pretrained('tiny', logs)
     audio.mkdir(); t = np.arange(3*8000)/8000

@@ -1,4 +1,4 @@
-"`nafp demo` from the shell (the full run is tested at a reduced size in nbs/41_demo.ipynb, flag `slow`)."
+"`nafp demo` from the shell (the full run is tested at a reduced size in nbs/cli/91_demo.ipynb, flag `slow`)."
 import subprocess
 
 def nafp(*args):

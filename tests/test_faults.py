@@ -76,8 +76,8 @@ def audio(tmp_path_factory):
 
 def test_audio_reader_every_bad_kind(audio):
     "`load_audio` and `stream_audio`: an `AudioError` naming the file with the true reason, on one line; or finite audio."
-    from neural_audio_fp.audio import load_audio
-    from neural_audio_fp.audiostream import stream_audio
+    from neural_audio_fp.audio.io import load_audio
+    from neural_audio_fp.audio.stream import stream_audio
     from neural_audio_fp.core import AudioError
     d, cases = audio
     for name, expect in cases.items():
@@ -97,7 +97,7 @@ IDENTIFY_SAYS = {'folder.wav': 'a folder with no audio files', 'dangling.wav': '
 
 def test_identify_every_bad_kind(audio, capsys):
     "`nafp identify` on each file: a one-line error naming it, or the right track at a possible offset."
-    from neural_audio_fp.cli import main
+    from neural_audio_fp.cli.commands import main
     d, cases = audio
     n_err = 0
     for name, expect in cases.items():
@@ -179,7 +179,7 @@ def configs(tmp_path_factory):
 
 def test_bad_configs_are_one_line_errors(configs, capsys):
     "Each bad file: exit 2 and one line naming the file, the key, the value and the allowed range."
-    from neural_audio_fp.cli import main
+    from neural_audio_fp.cli.commands import main
     cases = {**{n: e for n, (_, e) in BAD_CONFIGS.items()}, 'folder.yaml': 'is not a regular file'}
     for n, expect in cases.items():
         assert main(['config', '--config', str(configs/n)]) == 2, n
@@ -209,9 +209,9 @@ def _stray(d:Path)->list: return [p.name for p in d.rglob('*') if p.name.startsw
 def test_kill_generate_source_at_random_points(tmp_path, slow):
     "`nafp generate --source` killed (SIGKILL) at random moments after the source gained files; the resumed output equals a clean run byte for byte."
     code = ("import sys, tensorflow as tf\n"
-            "from neural_audio_fp.config import load_config, save_config\n"
-            "from neural_audio_fp.model import build_embedder\n"
-            "from neural_audio_fp.train import ckpt_dir\n"
+            "from neural_audio_fp.config.base import load_config, save_config\n"
+            "from neural_audio_fp.model.encoder import build_embedder\n"
+            "from neural_audio_fp.train.loop import ckpt_dir\n"
             "cfg = load_config('tiny', {'DIR.LOG_ROOT_DIR': sys.argv[1], 'BSZ.TS_BATCH_SZ': 32})\n"
             "d = ckpt_dir(cfg.dir.log_root_dir, 'fresh'); save_config(cfg, d/'config.yaml')\n"
             "tf.train.Checkpoint(model=build_embedder(cfg.model).fingerprinter).save(str(d/'ckpt'))\n")
@@ -305,7 +305,7 @@ def test_disk_full_in_process(tmp_path):
     import errno
     from neural_audio_fp import db as dbm, dbstore
     from neural_audio_fp.core import DataError
-    from neural_audio_fp.dbparts import random_embedder, FaissBackend
+    from neural_audio_fp.db.parts import random_embedder, FaissBackend
     fdb = dbm.FingerprintDB.create(tmp_path/'db', random_embedder(16), backend=dict(name='faiss', index_type='ivf'))
     rng = np.random.default_rng(0); tracks = {f'x{i}': (.3 * rng.standard_normal(8000 * 5)).astype(np.float32) for i in range(4)}
     fdb.add_audio(dict(list(tracks.items())[:2]))
@@ -383,8 +383,8 @@ def test_disk_full_on_a_small_tmpfs(audio, small_tmpfs, tmp_path):
 
 def test_build_again_after_an_interrupted_build(tmp_path):
     "A build killed after creating its empty DB does not block the next `index build` of the same folder."
-    from neural_audio_fp.db import FingerprintDB
-    from neural_audio_fp.dbparts import checkpoint_embedder
+    from neural_audio_fp.db.database import FingerprintDB
+    from neural_audio_fp.db.parts import checkpoint_embedder
     FingerprintDB.create(tmp_path/'db', checkpoint_embedder('random:0'))       # what a build killed during its add leaves
     (tmp_path/'db'/'.tmp-v000002-12345').mkdir()
     src = tmp_path/'src'; src.mkdir(); sf.write(src/'a.wav', (.3 * np.random.default_rng(0).standard_normal(8000 * 4)).astype(np.float32), 8000)
@@ -398,8 +398,8 @@ def test_build_again_after_an_interrupted_build(tmp_path):
 def test_readers_while_writers_commit(tmp_path):
     "Threads open the DB and search while another commits add/remove in a loop (a few seconds): every answer right, no 'build one first'."
     import threading
-    from neural_audio_fp.db import FingerprintDB
-    from neural_audio_fp.dbparts import random_embedder
+    from neural_audio_fp.db.database import FingerprintDB
+    from neural_audio_fp.db.parts import random_embedder
     e, rng = random_embedder(16), np.random.default_rng(0)
     stable = {f's{i}': (.3 * rng.standard_normal(8000 * 4)).astype(np.float32) for i in range(6)}
     extra = {'x': (.3 * rng.standard_normal(8000 * 4)).astype(np.float32)}
@@ -433,7 +433,7 @@ def test_readers_while_writers_commit(tmp_path):
 # ---------------------------------------------------------------- hostile DB folders
 def test_hostile_db_folders(audio, tmp_path, capsys):
     "CURRENT pointing outside, symbolic links, unknown or mistyped keys in meta.json and calibration.json: one line or a warning, never a traceback."
-    from neural_audio_fp.cli import main
+    from neural_audio_fp.cli.commands import main
     d, _ = audio
     from neural_audio_fp.core import logger, setup_logging
     setup_logging(); streams = [(h, h.stream) for h in logger.handlers]
@@ -527,7 +527,7 @@ def test_milvus_lite_concurrent_identify(tmp_path):
 
 def _db_state(db:Path)->dict:
     "{sha1: fingerprint bytes} of the live version of DB folder `db`."
-    from neural_audio_fp.db import FingerprintDB
+    from neural_audio_fp.db.database import FingerprintDB
     f = FingerprintDB(db)
     return {t['sha1']: np.asarray(f.vectors[t['row0']:t['row0'] + t['n_rows']]).tobytes() for t in f.tracks.values()}
 

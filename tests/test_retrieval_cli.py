@@ -1,7 +1,7 @@
 "`nafp evaluate` / `nafp generate` as a user runs them (subprocess)."
 import os, sys, subprocess
 import numpy as np
-from neural_audio_fp.generate import write_fingerprints
+from neural_audio_fp.search.generate import write_fingerprints
 
 def nafp(*args, cwd=None):
     env = {**os.environ, 'NAFP_NO_PROGRESS': '1'}
