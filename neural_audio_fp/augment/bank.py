@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
 from ..core import ConfigError, get_logger, progress, atomic_path
-from .real import speed_fraction, speed_change, time_stretch, codec_roundtrip, CODECS
+from .real import speed_fraction, speed_change, time_stretch, pitch_shift, codec_roundtrip, CODECS
 
 log = get_logger(__name__.split('.', 1)[-1])
 
@@ -30,17 +30,26 @@ class BankSpec:
     codecs:tuple=tuple(CODECS) # codecs, drawn uniformly
     codec_level:tuple=(.5, 1.) # compression level range (1: lowest bitrate)
     seed:int=0 # seed of the draws
+    pitch_p:float=0. # probability of a pitch change keeping the tempo
+    pitch:tuple=(-2., 2.) # pitch shift range in semitones (uniform)
 
     @property
-    def active(self)->bool: return self.k > 0 and max(self.speed_p, self.stretch_p, self.codec_p) > 0
+    def active(self)->bool: return self.k > 0 and max(self.speed_p, self.stretch_p, self.codec_p, self.pitch_p) > 0
 
     def draw(self, track:int, version:int)->dict:
-        "Parameters of one version: `speed`, `stretch` (1: none), `codec` ('': none), `level`."
+        "Parameters of one version: `speed`, `stretch` (1: none), `codec` ('': none), `level`, `pitch` (semitones, 0: none)."
         rng = np.random.default_rng([self.seed, track, version])
         u, sp, st, lv = rng.random(3), rng.uniform(*self.speed), rng.uniform(*self.stretch), rng.uniform(*self.codec_level)
         c = self.codecs[rng.integers(len(self.codecs))]
         return dict(speed=float(speed_fraction(sp)) if u[0] < self.speed_p else 1., stretch=float(st) if u[1] < self.stretch_p else 1.,
-                    codec=c if u[2] < self.codec_p else '', level=float(lv) if u[2] < self.codec_p else 0.)
+                    codec=c if u[2] < self.codec_p else '', level=float(lv) if u[2] < self.codec_p else 0.,
+                    pitch=self._pitch(track, version))
+
+    def _pitch(self, track:int, version:int)->float:
+        "The pitch shift of one version, from its own stream (the other draws stay as they were before pitch existed)."
+        rng = np.random.default_rng([self.seed, track, version, 1])
+        u, st = rng.random(), rng.uniform(*self.pitch)
+        return float(st) if u < self.pitch_p else 0.
 
 # %% ../../nbs/augment/05b_bank.ipynb #6b79245c
 def degrade_track(x:np.ndarray, # a whole track (n,)
@@ -49,9 +58,11 @@ def degrade_track(x:np.ndarray, # a whole track (n,)
                   stretch:float=1., # tempo factor keeping the pitch, 1: none
                   codec:str='', # 'mp3', 'vorbis', 'opus', or '' for none
                   level:float=0., # codec compression level
+                  pitch:float=0., # pitch shift keeping the tempo (semitones), 0: none
                  )->np.ndarray:
-    "`x` sped up, time-stretched and coded, in that order; output sample `j` plays original sample `j*speed*stretch`."
+    "`x` transposed, sped up, time-stretched and coded, in that order; output sample `j` plays original sample `j*speed*stretch`."
     y = np.asarray(x, np.float32)
+    if pitch: y = pitch_shift(y, pitch)
     if speed != 1: y = speed_change(y, speed)
     if stretch != 1: y = time_stretch(y, stretch)
     if codec: y = codec_roundtrip(y, sr, codec, level)
@@ -90,7 +101,7 @@ def _build(self:ReplicaBank, meta:Path):
             for v in range(K):
                 p = sp.draw(i, v)
                 fac[i, v], cod[i, v], lev[i, v] = p['speed']*p['stretch'], p['codec'], p['level']
-                if fac[i, v] == 1 and not p['codec']: continue
+                if fac[i, v] == 1 and not p['codec'] and not p['pitch']: continue
                 y = degrade_track(x, st.sr, **p); y = np.pad(y, (0, max(0, pad - len(y))))
                 f.write(y.astype(np.float32).tobytes()); offs[i, v], lens[i, v] = pos, len(y); pos += len(y)
     with atomic_path(meta) as tmp: np.savez(tmp, offsets=offs, lengths=lens, factor=fac, codec=cod, level=lev)
@@ -119,9 +130,9 @@ from .real import OnlineDegrader
 def bank_spec(td, # the `TD_AUG` section (`TdAugCfg`)
               seed:int=0, # seed of the draws (`TRAIN.SEED`)
              )->BankSpec:
-    "The `BankSpec` of `TD_AUG.TR_SPEED*`, `TR_STRETCH*`, `TR_CODEC*` and `TR_BANK_K`."
+    "The `BankSpec` of `TD_AUG.TR_SPEED*`, `TR_STRETCH*`, `TR_PITCH*`, `TR_CODEC*` and `TR_BANK_K`."
     return BankSpec(td.tr_bank_k, td.tr_speed_p, tuple(td.tr_speed), td.tr_stretch_p, tuple(td.tr_stretch),
-                    td.tr_codec_p, tuple(td.tr_codecs), tuple(td.tr_codec_level), seed)
+                    td.tr_codec_p, tuple(td.tr_codecs), tuple(td.tr_codec_level), seed, td.tr_pitch_p, tuple(td.tr_pitch))
 
 def online_degrader(td)->OnlineDegrader:
     "The `OnlineDegrader` of `TD_AUG.TR_EQ*` and `TR_COMP*`."

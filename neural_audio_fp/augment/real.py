@@ -14,8 +14,8 @@ import soundfile as sf
 from ..core import AudioError, ConfigError
 
 # %% auto #0
-__all__ = ['CODECS', 'speed_fraction', 'speed_change', 'phase_vocoder', 'time_stretch', 'encode', 'codec_roundtrip', 'eq_gain',
-           'apply_eq', 'compress', 'OnlineDegrader']
+__all__ = ['CODECS', 'speed_fraction', 'speed_change', 'phase_vocoder', 'time_stretch', 'pitch_shift', 'encode',
+           'codec_roundtrip', 'eq_gain', 'apply_eq', 'compress', 'OnlineDegrader']
 
 # %% ../../nbs/augment/05a_real.ipynb #2c009e2e
 def speed_fraction(factor:float, # asked speed factor (1.03: 3 % faster)
@@ -62,6 +62,17 @@ def time_stretch(x:np.ndarray, # audio (n,)
     D = librosa.stft(x, n_fft=n_fft, hop_length=hop)
     y = librosa.istft(phase_vocoder(D, rate, hop, n_fft), hop_length=hop, n_fft=n_fft, length=int(round(len(x)/rate)))
     return y.astype(np.float32)
+
+# %% ../../nbs/augment/05a_real.ipynb #9219f107
+def pitch_shift(x:np.ndarray, # audio (n,)
+                semitones:float, # shift: +1 is a semitone higher
+               )->np.ndarray:
+    "`x` transposed by `semitones` at the same tempo (`speed_change` then `time_stretch` back): (n,)."
+    x = np.asarray(x, np.float32)
+    if semitones == 0: return x.copy()
+    f = speed_fraction(2**(semitones/12))
+    y = time_stretch(speed_change(x, f), 1/float(f))
+    return np.pad(y, (0, max(0, len(x) - len(y))))[:len(x)]
 
 # %% ../../nbs/augment/05a_real.ipynb #90752809
 CODECS = {'mp3': ('MP3', 'MPEG_LAYER_III'), 'vorbis': ('OGG', 'VORBIS'), 'opus': ('OGG', 'OPUS')}

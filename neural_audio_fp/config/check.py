@@ -97,10 +97,10 @@ def _check_range(key, r, lo=-float('inf'), hi=float('inf')):
 
 def _check_real_aug(td, fs):
     "Check the real-query degradation keys of `TD_AUG` (`TR_SPEED*` ... `TR_BANK_K`)."
-    for k in ('speed','stretch','codec','eq','comp'):
+    for k in ('speed','stretch','pitch','codec','eq','comp'):
         p = getattr(td, f'tr_{k}_p')
         if not 0 <= p <= 1: raise ConfigError(f"TD_AUG.TR_{k.upper()}_P: expected a probability in [0, 1], got {p}")
-    _check_range('TR_SPEED', td.tr_speed, .5, 2); _check_range('TR_STRETCH', td.tr_stretch, .5, 2)
+    _check_range('TR_SPEED', td.tr_speed, .5, 2); _check_range('TR_STRETCH', td.tr_stretch, .5, 2); _check_range('TR_PITCH', td.tr_pitch, -12, 12)
     _check_range('TR_CODEC_LEVEL', td.tr_codec_level, 0, 1)
     bad = [c for c in td.tr_codecs if c not in _CODECS]
     if bad or not td.tr_codecs: raise ConfigError(f"TD_AUG.TR_CODECS: {td.tr_codecs} must be a non-empty list of {list(_CODECS)}")
@@ -111,8 +111,8 @@ def _check_real_aug(td, fs):
     _check_range('TR_EQ_TILT', td.tr_eq_tilt, -12, 12); _check_range('TR_EQ_PEAK', td.tr_eq_peak, -24, 24)
     _check_range('TR_COMP_THRESHOLD', td.tr_comp_threshold, -60, 0); _check_range('TR_COMP_RATIO', td.tr_comp_ratio, 1, 100)
     if td.tr_bank_k < 0: raise ConfigError(f"TD_AUG.TR_BANK_K: expected >= 0 versions per track, got {td.tr_bank_k}")
-    if td.tr_bank_k == 0 and max(td.tr_speed_p, td.tr_stretch_p, td.tr_codec_p) > 0:
-        raise ConfigError("TD_AUG.TR_BANK_K is 0 but TR_SPEED_P/TR_STRETCH_P/TR_CODEC_P ask for bank degradations: set TR_BANK_K >= 1 or the probabilities to 0")
+    if td.tr_bank_k == 0 and max(td.tr_speed_p, td.tr_stretch_p, td.tr_pitch_p, td.tr_codec_p) > 0:
+        raise ConfigError("TD_AUG.TR_BANK_K is 0 but TR_SPEED_P/TR_STRETCH_P/TR_PITCH_P/TR_CODEC_P ask for bank degradations: set TR_BANK_K >= 1 or the probabilities to 0")
 
 def validate(cfg:Config)->Config:
     "Check value ranges (`check_ranges`) and cross-key constraints of `cfg`; raise `ConfigError` naming the key, else return `cfg`."

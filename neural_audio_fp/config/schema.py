@@ -103,6 +103,8 @@ class TdAugCfg:
     tr_speed:list=field(default_factory=lambda: [.94,1.06]) # speed factor range
     tr_stretch_p:float=0. # probability of a time-stretch keeping the pitch, per bank version (train)
     tr_stretch:list=field(default_factory=lambda: [.95,1.05]) # tempo factor range
+    tr_pitch_p:float=0. # probability of a pitch change keeping the tempo, per bank version (train)
+    tr_pitch:list=field(default_factory=lambda: [-2.,2.]) # pitch shift range (semitones)
     tr_codec_p:float=0. # probability of a lossy codec round trip, per bank version (train)
     tr_codecs:list=field(default_factory=lambda: ['mp3','vorbis','opus']) # codecs, drawn uniformly
     tr_codec_level:list=field(default_factory=lambda: [.5,1.]) # libsndfile compression level range (1: lowest bitrate)
