@@ -4,7 +4,7 @@
 
 # %% ../../nbs/augment/05b_bank.ipynb #293edf44
 from __future__ import annotations
-import hashlib, time
+import hashlib, shutil, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -90,21 +90,33 @@ class ReplicaBank:
 # %% ../../nbs/augment/05b_bank.ipynb #bd037728
 @patch
 def _build(self:ReplicaBank, meta:Path):
-    "Degrade every track `spec.k` times into `self.path` (temp name, then renamed) and write `meta`."
+    "Degrade every track `spec.k` times into `self.path` and write `meta`; resumable: each track is kept in `<path>.parts/` until the bank is whole."
     st, sp, t0 = self.store, self.spec, time.perf_counter()
     T, K, pad = len(st), sp.k, int(st.lengths.min())
+    parts = self.path.with_suffix('.parts'); parts.mkdir(parents=True, exist_ok=True)
+    done = {int(p.stem) for p in parts.glob('*.npz')}
+    if done: log.info(f"replica bank: resuming, {len(done)} of {T} tracks already degraded in {parts}")
+    for i in progress([i for i in range(T) if i not in done], desc=f'replica bank ({K} versions per track)'):
+        x, ys, info = np.asarray(st.data[st.offsets[i]:st.offsets[i] + st.lengths[i]], np.float32), [], []
+        for v in range(K):
+            p = sp.draw(i, v)
+            stored = p['speed']*p['stretch'] != 1 or bool(p['codec']) or bool(p['pitch'])
+            y = degrade_track(x, st.sr, **p) if stored else np.zeros(0, np.float32)
+            ys.append(np.pad(y, (0, max(0, pad - len(y)) if stored else 0)).astype(np.float32))
+            info.append((p['speed']*p['stretch'], p['codec'], p['level']))
+        with atomic_path(parts/f'{i:07d}.npz') as tmp, open(tmp, 'wb') as fh:
+            np.savez(fh, lengths=[len(y) for y in ys], factor=[a for a, _, _ in info], codec=[c for _, c, _ in info],
+                     level=[l for _, _, l in info], data=np.concatenate(ys))
     offs, lens, fac, lev = np.zeros((T, K), np.int64), np.zeros((T, K), np.int64), np.ones((T, K)), np.zeros((T, K))
     cod, pos = np.full((T, K), '', '<U8'), 0
-    with atomic_path(self.path) as tmp, open(tmp, 'wb') as f:
-        for i in progress(range(T), desc=f'replica bank ({K} versions per track)'):
-            x = np.asarray(st.data[st.offsets[i]:st.offsets[i] + st.lengths[i]], np.float32)
-            for v in range(K):
-                p = sp.draw(i, v)
-                fac[i, v], cod[i, v], lev[i, v] = p['speed']*p['stretch'], p['codec'], p['level']
-                if fac[i, v] == 1 and not p['codec'] and not p['pitch']: continue
-                y = degrade_track(x, st.sr, **p); y = np.pad(y, (0, max(0, pad - len(y))))
-                f.write(y.astype(np.float32).tobytes()); offs[i, v], lens[i, v] = pos, len(y); pos += len(y)
+    with atomic_path(self.path) as tmp, open(tmp, 'wb') as out:
+        for i in range(T):
+            with np.load(parts/f'{i:07d}.npz', allow_pickle=False) as m:
+                lens[i], fac[i], cod[i], lev[i] = m['lengths'], m['factor'], m['codec'], m['level']
+                offs[i] = np.where(lens[i] > 0, pos + np.r_[0, np.cumsum(lens[i])[:-1]], 0)
+                out.write(m['data'].tobytes()); pos += int(lens[i].sum())
     with atomic_path(meta) as tmp: np.savez(tmp, offsets=offs, lengths=lens, factor=fac, codec=cod, level=lev)
+    shutil.rmtree(parts, ignore_errors=True)
     self.build_s = time.perf_counter() - t0
     log.info(f"replica bank: {T} tracks x {K} versions, {pos/st.sr/3600:.2f} h of degraded audio in {self.build_s:.0f} s -> {self.path}")
 
