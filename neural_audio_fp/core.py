@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['logger', 'QUIET_LOGGERS', 'NafpError', 'ConfigError', 'AudioError', 'DataError', 'get_logger', 'setup_logging',
-           'quiet_startup', 'set_seed', 'tf_gpus', 'faiss_gpu_count', 'atomic_path', 'progress', 'cache_dir',
-           'namesake_exports']
+__all__ = ['logger', 'QUIET_LOGGERS', 'LOG_INTERVAL', 'NafpError', 'ConfigError', 'AudioError', 'DataError', 'get_logger',
+           'setup_logging', 'quiet_startup', 'set_seed', 'tf_gpus', 'faiss_gpu_count', 'atomic_path', 'progress',
+           'cache_dir', 'namesake_exports']
 
 # %% ../nbs/00_core.ipynb #43454abb
 class NafpError(Exception):
@@ -102,13 +102,22 @@ def atomic_path(path:str|Path, # final file or directory path
         if top.exists(): shutil.rmtree(top, ignore_errors=True)
 
 # %% ../nbs/00_core.ipynb #f243f5c2
+LOG_INTERVAL = 30.   # seconds between redraws of a progress bar written to a file or a pipe
+
+def _to_terminal()->bool:
+    "True when progress bars are shown in a notebook or on an interactive stderr."
+    import sys
+    from tqdm.auto import tqdm
+    return any(c.__module__ == 'tqdm.notebook' for c in tqdm.__mro__) or getattr(sys.stderr, 'isatty', lambda: False)()
+
 def progress(it=None, # iterable to wrap
              total:int=None, # number of items, when `it` has no len
              desc:str=None, # label shown before the bar
              **kwargs):
-    "A tqdm progress bar (auto-selected for notebooks/terminals), off when `NAFP_NO_PROGRESS` is set."
+    "A tqdm progress bar (auto-selected for notebooks/terminals; redrawn every `LOG_INTERVAL` s elsewhere), off when `disable` or `NAFP_NO_PROGRESS` is set."
     from tqdm.auto import tqdm
-    disable = kwargs.pop('disable', bool(os.environ.get('NAFP_NO_PROGRESS')))
+    disable = kwargs.pop('disable', False) or bool(os.environ.get('NAFP_NO_PROGRESS'))
+    if not _to_terminal(): kwargs.setdefault('mininterval', LOG_INTERVAL)
     return tqdm(it, total=total, desc=desc, disable=disable, dynamic_ncols=True, **kwargs)
 
 # %% ../nbs/00_core.ipynb #32a75aa5

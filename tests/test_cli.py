@@ -131,3 +131,15 @@ def test_hint_runs_as_printed(tmp_path):
     assert args == ['nafp', 'generate', 'norun', '-c', 'tiny', '--log_root', str(logs)], args
     r = nafp(*args[1:])  # as printed: it parses, and says what is missing next
     assert r.returncode == 2 and f"no checkpoint in {logs/'checkpoint'/'norun'}" in r.stderr, r.stderr
+
+def test_misspelled_command_suggests_the_closest():
+    r = nafp('identfy', 'x.wav', '--db', 'my-db')
+    assert (r.returncode, r.stderr) == (2, "nafp: unknown command 'identfy'; did you mean 'identify'?\n"), r.stderr
+    r = nafp('index', 'biuld', 'db')
+    assert (r.returncode, r.stderr) == (2, "nafp: unknown command 'index biuld'; did you mean 'index build'?\n"), r.stderr
+
+def test_identify_help_explains_the_output():
+    r = help_of('identify')
+    assert r.returncode == 0, r.stderr
+    for s in ('accepted  confidence C  track ID at OFFSET s  NAME', 'not in the DB (best guess:', 'confidence: 0-1', 'rejected: the recording is most likely not in'):
+        assert s in r.stdout, r.stdout

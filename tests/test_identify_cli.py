@@ -3,8 +3,8 @@ import os, shutil, subprocess, threading
 from pathlib import Path
 import numpy as np, pytest, soundfile as sf
 
-def nafp(*args, cwd=None):
-    env = {**os.environ, 'NAFP_NO_PROGRESS': '1'}
+def nafp(*args, cwd=None, bars=False):
+    env = {**os.environ, 'NAFP_NO_PROGRESS': '' if bars else '1'}
     return subprocess.run(['nafp', *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
 
 def song(seed, sec=12., sr=8000):
@@ -82,3 +82,34 @@ def test_phases_option(moved_db):
     assert matches(r.stdout)[0][4:] == ['track 2 at 3.0 s', 'song2.wav'], r.stdout
     r = nafp('identify', moved_db/'q.wav', '--db', moved_db/'elsewhere', '--phases', '3')
     assert r.returncode != 0 and 'phases=3' in r.stderr and 'whole samples' in r.stderr, (r.stdout, r.stderr)
+
+def test_identify_draws_no_progress_bar(moved_db):
+    r = nafp('identify', moved_db/'q.wav', '--db', moved_db/'elsewhere', bars=True)
+    assert r.returncode == 0 and r.stderr == '', r.stderr
+
+def test_build_without_audio_makes_no_db(tmp_path):
+    (tmp_path/'notes').mkdir(); (tmp_path/'notes'/'readme.txt').write_text('no music')
+    r = nafp('index', 'build', 'db', '--source', 'notes', cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr == "nafp index build: error: notes: no audio files (wav, flac, ogg, mp3) in this folder: nothing to fingerprint, no database made\n", r.stderr
+    assert not (tmp_path/'db').exists()
+
+@pytest.fixture(scope='module')
+def twin_db(tmp_path_factory):
+    "A DB of untagged files that share a name: a/song.wav, b/song.wav, b/other.wav."
+    tmp = tmp_path_factory.mktemp('twins')
+    for i, f in enumerate(['a/song.wav', 'b/song.wav', 'b/other.wav']):
+        (tmp/'music'/f).parent.mkdir(parents=True, exist_ok=True); sf.write(tmp/'music'/f, song(10 + i), 8000)
+    r = nafp('index', 'build', 'db', '--source', 'music', '--n_calib', '3', '--n_neg', '4', cwd=tmp)
+    assert r.returncode == 0, r.stderr
+    return tmp
+
+def test_untagged_files_told_apart_and_rejected_lines_say_so(twin_db):
+    for i, name in enumerate(['a/song.wav', 'b/song.wav', 'other.wav']):
+        sf.write(twin_db/f'q{i}.wav', song(10 + i)[2*8000:7*8000], 8000)
+        r = nafp('identify', twin_db/f'q{i}.wav', '--db', twin_db/'db')
+        (f, span, verdict, conf, where, nm), = matches(r.stdout)
+        assert r.returncode == 0 and where.endswith(' at 2.0 s') and nm == name, r.stdout
+    sf.write(twin_db/'unknown.wav', song(99)[:5*8000], 8000)
+    r = nafp('identify', twin_db/'unknown.wav', '--db', twin_db/'db')
+    (f, span, verdict, conf, answer), = matches(r.stdout)
+    assert verdict == 'rejected' and answer.startswith('not in the DB (best guess: track '), r.stdout

@@ -5,6 +5,7 @@
 # %% ../../nbs/cli/90_commands.ipynb #4c4b66bd
 from __future__ import annotations
 import os, sys, importlib, logging
+import fastcore.script
 from fastcore.script import call_parse, anno_parser
 from ..core import NafpError, setup_logging, quiet_startup
 
@@ -73,14 +74,32 @@ def _find(argv:list)->tuple:
         if len(argv) >= n and name in COMMANDS: return name, argv[n:]
     return None, argv
 
+def _unknown(argv:list)->str:
+    "The error line for an `argv` that names no command, with the closest command name if one is close."
+    import difflib
+    if argv[0] in _groups() and len(argv) > 1:     # a sub-command: compared with the group's own
+        subs = [k.split()[1] for k in COMMANDS if k.split()[0] == argv[0]]
+        near = [f"{argv[0]} {n}" for n in difflib.get_close_matches(argv[1], subs, n=1)]
+        word = f"{argv[0]} {argv[1]}"
+    else: word, near = argv[0], difflib.get_close_matches(argv[0], list(COMMANDS) + _groups(), n=1)
+    return f"nafp: unknown command {word!r}" + (f"; did you mean {near[0]!r}?" if near else '')
+
 # %% ../../nbs/cli/90_commands.ipynb #54808045
 SHORT = {'--config': '-c'}  # short aliases shown in the usage of every command that has the long option
 
+class _EpilogFormatter(fastcore.script._HelpFormatter):
+    "Help text laid out line by line: indented lines (an example) as written, the others wrapped."
+    def _fill_text(self, text, width, indent):
+        import textwrap
+        return '\n'.join(l if l[:1].isspace() else textwrap.fill(l, width, initial_indent=indent, subsequent_indent=indent) for l in text.splitlines())
+
 def command_parser(func, # a plain function with `call_parse`-style annotations
                    prog:str, # program name shown in the usage
+                   epilog:str=None, # text after the options: lines starting with a space are kept as they are, the others wrapped
                   ):
-    "`fastcore.script.anno_parser` of `func`, with the short aliases of `SHORT`."
+    "`fastcore.script.anno_parser` of `func`, with the short aliases of `SHORT` and an `epilog`."
     p = anno_parser(func, prog=prog)
+    p.epilog, p.formatter_class = epilog, _EpilogFormatter
     for a in p._actions:
         for long, short in SHORT.items():
             if long in a.option_strings: a.option_strings.insert(0, short); p._option_string_actions[short] = a
@@ -98,14 +117,16 @@ def main(argv:list=None, # arguments after `nafp` (default: `sys.argv[1:]`)
     if name is None:
         g = argv[0] if argv[0] in _groups() else None
         if g and (len(argv) == 1 or argv[1] in ('-h', '--help', 'help')): print(_usage(g)); return 0
-        print(f"nafp: unknown command {' '.join(argv[:2])!r}\n\n{_usage(g)}", file=sys.stderr); return 2
+        msg = _unknown(argv)
+        print(msg if 'did you mean' in msg else f"{msg}\n\n{_usage(g)}", file=sys.stderr); return 2
     mod, fn, _ = COMMANDS[name]
     setup_logging(logging.INFO)
     quiet_startup()  # before TensorFlow or Faiss are imported
-    func = getattr(importlib.import_module(mod), fn)
+    m = importlib.import_module(mod)
+    func = getattr(m, fn)
     func = getattr(func, '__wrapped__', func)  # the plain function under `call_parse`
     try:
-        args = vars(command_parser(func, f'nafp {name}').parse_args(rest))
+        args = vars(command_parser(func, f'nafp {name}', getattr(m, 'EPILOGS', {}).get(fn)).parse_args(rest))
         args.pop('xtra', None); args.pop('pdb', None)
         func(**args)
     except NafpError as e: print(f"nafp {name}: error: {e}", file=sys.stderr); return 2

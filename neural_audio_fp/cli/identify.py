@@ -14,7 +14,8 @@ from ..db.parts import DEFAULT_CHECKPOINT
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'index_build_cmd', 'index_add_cmd', 'index_remove_cmd', 'index_calibrate_cmd', 'index_info_cmd', 'identify_cmd']
+__all__ = ['log', 'OUTPUT_HELP', 'EPILOGS', 'index_build_cmd', 'index_add_cmd', 'index_remove_cmd', 'index_calibrate_cmd',
+           'index_info_cmd', 'identify_cmd']
 
 # %% ../../nbs/cli/90a_identify.ipynb #d8fd4488
 def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=64, n_neg:int=64, strict:bool=True):
@@ -35,6 +36,15 @@ def _backend(backend:str, index_type:str, milvus_uri:str, nprobe:int=None, ef_se
     if backend == 'faiss': return get_backend(dict(name='faiss', index_type=index_type, nprobe=nprobe, ef_search=ef_search))
     if backend == 'milvus': return get_backend(dict(name='milvus', uri=milvus_uri or os.environ.get('NAFP_MILVUS_URI') or None, index_type={'l2': 'FLAT'}.get(index_type, index_type)))
     raise ConfigError(f"--backend {backend!r}: use 'faiss' or 'milvus'")
+
+def _build_files(db_dir:str, source:str)->list:
+    "The audio files of `source`, if a new DB can be made of them at `db_dir`; else `DataError` saying why."
+    from neural_audio_fp.db.database import check_new_dir, _as_files
+    from neural_audio_fp.audio.io import AUDIO_EXTS
+    check_new_dir(db_dir)
+    files = _as_files(source)
+    if not files: raise DataError(f"{source}: no audio files ({', '.join(e[1:] for e in AUDIO_EXTS)}) in this folder: nothing to fingerprint, no database made")
+    return files
 
 _VAL = Param("folders of songs that are not in the DB, added to calibration's negatives", str, nargs='*')
 
@@ -58,8 +68,11 @@ def index_build_cmd(
     from neural_audio_fp.db.database import FingerprintDB, checkpoint_embedder
     if not source: raise ConfigError("index build: give --source AUDIO_DIR (the music to fingerprint)")
     _discard_empty(Path(db_dir))
+    files = _build_files(db_dir, source)                  # the cheap checks, before the model is loaded
     db = FingerprintDB.create(db_dir, checkpoint_embedder(checkpoint, log_root), backend=_backend(backend, index_type, milvus_uri, nprobe, ef_search))
-    try: st = db.add(source)
+    try:
+        st = db.add(files)
+        if not st['added']: raise DataError(f"{source}: none of its {len(files)} audio files could be read (listed above); no database made")
     except BaseException: db.close(); shutil.rmtree(db_dir, ignore_errors=True); raise   # a failed build leaves no DB that blocks a re-run
     print(f"{db_dir}: {st['added']} tracks ({len(db.rows)} fingerprints), {st['failed']} unreadable, {st['skipped']} duplicates")
     if st['added']: _calibrate(db, val, fpr, n_calib, n_neg, strict=False)
@@ -151,17 +164,48 @@ def index_info_cmd(
            ", ".join(f"{(L - 1)*db.meta['hop'] + db.meta['dur']:g} s {100*f:.1f}%" for L, f in zip(cal.n_seg, cal.fpr))))
     for t in i.get('track_list', []): print(f"  {t['id']:6d}  {t['duration']:8.1f}s  {t['title'] or ''}  {t['path']}")
 
+# %% ../../nbs/cli/90a_identify.ipynb #a4d0aa2e
+OUTPUT_HELP = """output: per query a comment line `# FILE: DURATION s, answered in MS ms`, then one line per matched span (one for a short query, a timeline of --window s windows for a long one), fields separated by tabs:
+  FILE  START-END s  accepted  confidence C  track ID at OFFSET s  NAME
+  FILE  START-END s  rejected  confidence C  not in the DB (best guess: track ID at OFFSET s, NAME)
+  FILE  -  no match
+accepted: the DB's calibration puts the answer at or above its threshold, set for a false-positive rate (`nafp index build --fpr`, default 1 %): the recording is that track, from OFFSET s on. rejected: the recording is most likely not in the DB; the track is only the closest one. uncalibrated: the DB has no calibration (`nafp index calibrate DB`).
+confidence: 0-1, the calibrated model's estimate that the answer is right, for the length of the span; each length has its own threshold.
+NAME: the track's title tag, else the end of its path that tells it apart from the DB's other tracks.
+With --top_k 2 or more, a line starting with two spaces lists the next best tracks; --json prints the full results (evidence, scores, alternatives) instead."""
+
+EPILOGS = dict(identify_cmd=OUTPUT_HELP)   # printed after the options by `nafp identify --help`
+
 # %% ../../nbs/cli/90a_identify.ipynb #680ab86c
-def _fmt(r:dict, top_k:int=1)->str:
+def _short_names(paths:list)->list:
+    "The shortest end of each path that no other path ends with (`a/song.ogg`, `b/song.ogg`, `other.ogg`)."
+    from collections import Counter
+    parts, out = [Path(p).parts for p in paths], [None]*len(paths)
+    for n in range(1, max(map(len, parts), default=0) + 1):
+        c = Counter(ps[-n:] for ps in parts)
+        for i, ps in enumerate(parts):
+            if out[i] is None and (c[ps[-n:]] == 1 or n >= len(ps)): out[i] = str(Path(*ps[-n:]))
+    return out
+
+def _track_names(db)->dict:
+    "{track id: its title tag, else the end of its path that tells it apart from the DB's other tracks}."
+    ks = list(db.tracks)
+    return {k: db.tracks[k]['title'] or s for k, s in zip(ks, _short_names([db.tracks[k]['path'] for k in ks]))}
+
+# %% ../../nbs/cli/90a_identify.ipynb #e6d84137
+def _fmt(r:dict, top_k:int=1, names:dict=None)->str:
+    "Text lines of an `identify` result `r`; `names`: {track id: name} (`_track_names`), else titles or file names."
+    name = lambda m: (names or {}).get(m['track']) or m['title'] or Path(m['path']).name
     lines = [f"# {r['query']}: {r['duration']:.1f} s, answered in {r['time']*1000:.0f} ms"]
     if not r['matches']: lines.append(f"{r['query']}\t-\tno match")
     for m in r['matches']:
         verdict = {True: 'accepted', False: 'rejected', None: 'uncalibrated'}[m['in_db']]
         conf = '-' if m['confidence'] is None else f"{m['confidence']:.2f}"
-        lines.append(f"{r['query']}\t{m['start']:.1f}-{m['end']:.1f} s\t{verdict}\tconfidence {conf}\t"
-                     f"track {m['track']} at {m['offset']:.1f} s\t{m['title'] or Path(m['path']).name}")
+        where = f"track {m['track']} at {m['offset']:.1f} s"
+        answer = f"not in the DB (best guess: {where}, {name(m)})" if m['in_db'] is False else f"{where}\t{name(m)}"
+        lines.append(f"{r['query']}\t{m['start']:.1f}-{m['end']:.1f} s\t{verdict}\tconfidence {conf}\t{answer}")
         if top_k > 1 and m['alternatives']:
-            lines.append("  next: " + ", ".join(f"{a['title'] or Path(a['path']).name} (track {a['track']}) at {a['offset']:.1f} s, score {a['score']:.2f}" for a in m['alternatives']))
+            lines.append("  next: " + ", ".join(f"{name(a)} (track {a['track']}) at {a['offset']:.1f} s, score {a['score']:.2f}" for a in m['alternatives']))
     return "\n".join(lines)
 
 # %% ../../nbs/cli/90a_identify.ipynb #67030fda
@@ -188,6 +232,11 @@ def _read(p:Path, fs:int):
     x = x.mean(1); return soxr.resample(x, sr, fs).astype(np.float32) if sr != fs else x
 
 # %% ../../nbs/cli/90a_identify.ipynb #c6bdb1a6
+def _failed_note(failed:int, total:int)->str:
+    "The closing line of `nafp identify` when `failed` of `total` queries could not be read."
+    if failed < total: return f"{failed} of {total} queries could not be read (listed above); the others were answered"
+    return "the query could not be read (above)" if total == 1 else f"none of the {total} queries could be read (listed above)"
+
 @call_parse
 def identify_cmd(
     files:Param('audio files or folders to identify (folders are searched recursively)', str, nargs='+', opt=False)=None,
@@ -207,7 +256,9 @@ def identify_cmd(
     from neural_audio_fp.identify.lookup import identify, identify_many
     if db is None: raise ConfigError("--db DB_DIR is required (a directory made by `nafp index build`)")
     sp = (1.,) if not speeds else tuple(float(s) for s in speeds.split(','))
-    fdb = FingerprintDB(db, log_root=log_root, milvus_uri=milvus_uri); fdb.embedder; fdb.searcher   # load model (warmed) and index before the first query
+    fdb = FingerprintDB(db, log_root=log_root, milvus_uri=milvus_uri)
+    if not len(fdb): raise DataError(f"{db}: the database holds no tracks; add music with `nafp index add {db} AUDIO_DIR`")
+    fdb.embedder; fdb.searcher; names = _track_names(fdb)          # load model (warmed) and index before the first query
     out, failed, items = [], [], _queries(files)
     def source(p, why):
         if why: raise AudioError(f"{p}: {why}")
@@ -223,6 +274,6 @@ def identify_cmd(
     for r in results:
         if isinstance(r, AudioError): failed.append(str(r)); print(f"nafp identify: {r}", file=sys.stderr); continue
         out.append(r)
-        if not json: print(_fmt(r, top_k), flush=True)
+        if not json: print(_fmt(r, top_k, names), flush=True)
     if json: print(js.dumps(out, indent=1))
-    if failed: raise DataError(f"{len(failed)} of {len(failed) + len(out)} queries could not be read (listed above); the others were answered")
+    if failed: raise DataError(_failed_note(len(failed), len(failed) + len(out)))

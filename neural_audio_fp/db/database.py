@@ -20,7 +20,7 @@ from .store import FORMAT, FORMAT_VERSION, ROW_DTYPE, _current, _read_meta, _ret
 log = get_logger('db')
 
 # %% auto #0
-__all__ = ['log', 'FingerprintDB', 'file_sha1', 'audio_title']
+__all__ = ['log', 'FingerprintDB', 'check_new_dir', 'file_sha1', 'audio_title']
 
 # %% ../../nbs/db/30_database.ipynb #1b84b661
 class FingerprintDB:
@@ -98,16 +98,22 @@ def _empty_meta(e:Embedder)->dict:
 def _fill_empty(tmp:Path, d:int):
     open(tmp/'vectors.f32', 'wb').close(); np.save(tmp/'rows.npy', np.zeros(0, ROW_DTYPE))
 
+def check_new_dir(path:str|Path, # directory meant for a new database
+                 )->Path:
+    "`path`, if a new database can be made there (it does not exist, or is empty); else `DataError` saying why."
+    path = Path(path)
+    if path.is_file(): raise DataError(f"{path} is a file; pass a new directory for the database")
+    if (path/'CURRENT').exists(): raise DataError(f"{path} is already a fingerprint database; use `add` (`nafp index add`) or delete it first")
+    if path.exists() and any(p.name != '.lock' for p in path.iterdir()): raise DataError(f"{path} is not empty; pass a new or empty directory")
+    return path
+
 @patch(cls_method=True)
 def create(cls:FingerprintDB, path:str|Path, # new database directory (must not exist or be empty)
             embedder:Embedder, # fingerprint function of the model (its model is copied into the DB when it can be saved)
             backend:str|dict|object='faiss', # 'faiss', 'milvus', a spec dict or a backend object
            )->FingerprintDB:
     "Create an empty fingerprint database made by `embedder`'s model."
-    path = Path(path)
-    if path.is_file(): raise DataError(f"{path} is a file; pass a new directory for the database")
-    if (path/'CURRENT').exists(): raise DataError(f"{path} is already a fingerprint database; use `add` (`nafp index add`) or delete it first")
-    if path.exists() and any(p.name != '.lock' for p in path.iterdir()): raise DataError(f"{path} is not empty; pass a new or empty directory")
+    path = check_new_dir(path)
     new, backend = not path.exists(), get_backend(backend)
     with _writer(path):
         try:

@@ -17,7 +17,8 @@ from .calsources import (VARIANTS, NEG_SEED, cache_dir, negative_tracks, noise_c
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'SPEC_FLOOR', 'FIT_SHRINK', 'excerpt_evidence', 'track_range', 'calibrate', 'calibration_report']
+__all__ = ['log', 'COPY_GAP', 'DUPLICATE_GAP', 'SPEC_FLOOR', 'FIT_SHRINK', 'excerpt_evidence', 'track_range', 'calibrate',
+           'calibration_report']
 
 # %% ../../nbs/identify/32b_calibration.ipynb #806dc45e
 def _without(I:np.ndarray, db:FingerprintDB, track:int, k:int)->np.ndarray:
@@ -26,13 +27,16 @@ def _without(I:np.ndarray, db:FingerprintDB, track:int, k:int)->np.ndarray:
     o = np.argsort(~keep, axis=1, kind='stable')[:, :k]
     return np.where(np.take_along_axis(keep, o, 1), np.take_along_axis(I, o, 1), -1)
 
-def _copies(db:FingerprintDB, Q:np.ndarray, I:np.ndarray, I_all:np.ndarray, width:int=5, agree:float=.6, top:int=3, gap:float=.2)->np.ndarray:
-    "(len(Q),) True around `width` segments whose best alignment in `I` (a track left out) lines up (`agree` of the `top` hits) and scores within `gap` of the best in `I_all`."
-    out = np.zeros(len(Q), bool)
+COPY_GAP = .2        # a passage another track holds in line within this of the track's own score is not a negative (shared material)
+DUPLICATE_GAP = .03  # ... and within this, the other track is a copy of it (reported)
+
+def _copies(db:FingerprintDB, Q:np.ndarray, I:np.ndarray, I_all:np.ndarray, width:int=5, agree:float=.6, top:int=3)->np.ndarray:
+    "(len(Q),) for each segment, the most that a best alignment in `I` (a track left out) of `width` segments around it that lines up (`agree` of the `top` hits) scores minus the best in `I_all` (-inf: none lines up)."
+    out = np.full(len(Q), -np.inf)
     for j in range(len(Q) - width + 1):
         w = slice(j, j + width); a = align_scores(db, Q[w], I.shape[1], I[w])
         if not len(a[2]) or match_evidence(I[w, :top], *a)[1] < agree: continue
-        if a[2].max() >= align_scores(db, Q[w], I_all.shape[1], I_all[w])[2].max() - gap: out[w] = True
+        out[w] = np.maximum(out[w], a[2].max() - align_scores(db, Q[w], I_all.shape[1], I_all[w])[2].max())
     return out
 
 def excerpt_evidence(db:FingerprintDB, # database
@@ -46,14 +50,14 @@ def excerpt_evidence(db:FingerprintDB, # database
                      steady:float=STEADY, # share of each excerpt's steady part removed (as `identify` does)
                      phases:int=PHASES, # phases of the hop each excerpt is fingerprinted at (as `identify` does)
                     )->dict:
-    "{n_seg: (starts, best tracks, best offsets s, evidence (m, f), copy)} of `m` excerpts of `y`; `copy`: with `exclude`, another track holds the passage."
+    "{n_seg: (starts, best tracks, best offsets s, evidence (m, f), copy)} of `m` excerpts of `y`; `copy`: with `exclude`, how close (score minus the track's own, -inf: not at all) another track holding the passage comes."
     e = db.embedder
     Qp, out = embed_phases(e, y, phases) if Q is None else list(Q), {}
     Q, P = Qp[0], len(Qp)
     if len(Q) == 0: return out
     sils, kk = [silent(e, x) for x in Qp], (k_probe if exclude is None else 3*k_probe)   # silent segments are no evidence
     sil = sils[0]
-    cp = np.zeros(len(Q), bool)
+    cp = np.full(len(Q), -np.inf)
     if exclude is not None:                                      # passages another track also holds
         _, I3 = db.search(Q, kk); I3[sil] = -1
         cp = _copies(db, Q, _without(I3, db, exclude, k_probe), I3[:, :k_probe])
@@ -71,7 +75,7 @@ def excerpt_evidence(db:FingerprintDB, # database
             h, f = best_tracks(db, phase_window(Qp, j, L), qs[i*P:(i + 1)*P], I, k_probe, top_k=1)
             rows.append((h[0]['track'], h[0]['offset'], f) if h else (-1, 0., np.zeros(len(FEATURES))))
         out[L] = (js, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
-                  np.array([cp[j:j+L].any() for j in js]))
+                  np.array([cp[j:j+L].max() for j in js]))
     return out
 
 # %% ../../nbs/identify/32b_calibration.ipynb #81cac460
@@ -96,13 +100,19 @@ def _sources(db, n_db, in_audio, n_neg, val, dur, rng, fs)->list:
     return out + [(False, None, *win(x)) for x in neg]
 
 # %% ../../nbs/identify/32b_calibration.ipynb #ad35c833
+def _dup_note(db, ks)->str:
+    "One line on the DB tracks `ks` that another DB track duplicates (in part)."
+    names = ', '.join(Path(db.tracks[k]['path']).name for k in sorted(ks)[:5]) + (', ...' if len(ks) > 5 else '')
+    return (f"{len(ks)} DB track{'s' if len(ks) > 1 else ''} ({names}) {'have' if len(ks) > 1 else 'has'} a copy in the DB (another track holds "
+            f"the same passage); excerpts of those passages are not used as negatives")
+
 def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True, steady=STEADY, phases=PHASES)->dict:
     "{n_seg: (is_db, correct, half, evidence, source index)} over every source x variant; `loo`: DB excerpts searched without their own track are negatives too."
     from neural_audio_fp.corpus.ambience import room_ir
     e = db.embedder; n_segs = [max(1, int(round((d - e.dur)/e.hop)) + 1) for d in durs]
     irs = [room_ir([seed, 5, i], e.fs)[0] for i in range(8)]
     noise = noise_clips(4, 30., e.fs) if 'noise' in variants else None
-    acc, count, halves, dups = {L: [] for L in n_segs}, {True: 0, False: 0}, [], [0]
+    acc, count, halves, shared, dups = {L: [] for L in n_segs}, {True: 0, False: 0}, [], [0], set()
     for is_db, *_ in src: halves.append(count[is_db] % 2); count[is_db] += 1
     for v in variants:
         ys = mp3_roundtrip([s[3] for s in src], e.fs) if v == 'mp3' else [None]*len(src)
@@ -115,11 +125,13 @@ def _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo=True, st
                 ok = (tr == k) if is_db else np.zeros(len(js), bool)     # the right track (a repeat of the excerpt elsewhere in it is right too)
                 acc[L].append((np.full(len(js), is_db), ok, np.full(len(js), halves[i]), f, np.full(len(js), i)))
             if not (is_db and loo): continue
-            for L, (js, tr, off, f, dup) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, exclude=k, Q=Q, steady=steady, phases=phases).items():
-                # dup: another copy of the passage is in the DB (a remaster, a reused theme): not a negative
-                dups[0] += int(dup.sum()); n = int((~dup).sum())
-                acc[L].append((np.zeros(n, bool), np.zeros(n, bool), np.full(n, halves[i]), f[~dup], np.full(n, i)))
-    if dups[0]: log.info(f"calibration: {dups[0]} excerpts still found their song with their own track left out (a copy in the DB); not used as negatives")
+            for L, (js, tr, off, f, cp) in excerpt_evidence(db, y[o:], n_segs, per_len, rng, k_probe, exclude=k, Q=Q, steady=steady, phases=phases).items():
+                # another track holds the passage (a remaster, a reused theme): not a negative
+                sh = cp >= -COPY_GAP; shared[0] += int(sh.sum()); n = int((~sh).sum())
+                if (cp >= -DUPLICATE_GAP).any(): dups.add(k)
+                acc[L].append((np.zeros(n, bool), np.zeros(n, bool), np.full(n, halves[i]), f[~sh], np.full(n, i)))
+    log.debug(f"calibration: {shared[0]} excerpts searched without their track found another track in line within {COPY_GAP} of its score; not used as negatives")
+    if dups: log.info(f"calibration: {_dup_note(db, dups)}")
     return {L: tuple(np.concatenate(c) for c in zip(*v)) for L, v in acc.items() if v}
 
 # %% ../../nbs/identify/32b_calibration.ipynb #4bb99369

@@ -198,8 +198,8 @@ def add_chunked(index:faiss.Index, # trained index
                 chunk:int=2**16, # rows per `add` call
                 desc:str='adding', # progress-bar label
                ):
-    "Append `x` to `index` in chunks (ids continue from `index.ntotal`)."
-    for i in progress(range(0, len(x), chunk), desc=desc, leave=False):
+    "Append `x` to `index` in chunks (ids continue from `index.ntotal`); a progress bar only when there are several."
+    for i in progress(range(0, len(x), chunk), desc=desc, leave=False, disable=len(x) <= chunk):
         index.add(_as_f32(x[i:i+chunk]))
     return index
 
