@@ -1,5 +1,11 @@
-"`nafp demo` from the shell (the full run is tested at a reduced size in nbs/cli/91_demo.ipynb, flag `slow`)."
-import subprocess
+"""`nafp demo` from the shell (the full run is tested at a reduced size in nbs/cli/91_demo.ipynb, flag `slow`).
+The full demo, checked against the README's Quickstart block, takes several minutes on two cores: it runs only with the
+project's `slow` flag, `pytest tests/test_demo_cli.py -n 0 --flags slow`."""
+import os, re, subprocess
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 def nafp(*args):
     return subprocess.run(['nafp', *args], capture_output=True, text=True, timeout=300)
@@ -13,3 +19,35 @@ def test_demo_workdir_that_is_a_file_is_a_clear_error(tmp_path):
     f = tmp_path/'file.txt'; f.write_text('x')
     r = nafp('demo', '--workdir', str(f))
     assert r.returncode == 2 and 'is a file' in r.stderr, r.stderr
+
+@pytest.fixture
+def slow(request):
+    "Skip unless the project's `slow` test flag is given (`pytest --flags slow`), as for notebook cells."
+    if 'slow' not in request.config.getoption('--flags').split(): pytest.skip('slow: run with `--flags slow`')
+
+_re_time = re.compile(r'\d+(\.\d+)? ?(ms|s)\b')
+
+def readme_demo_block(text:str)->list:
+    "The lines of the fenced block after `nafp demo` in the README's Quickstart."
+    quick = text.split('## Quickstart', 1)[1]
+    blocks = re.findall(r'^```[^\n]*\n(.*?)^```', quick, re.M | re.S)   # the command, then its output
+    return blocks[1].splitlines() if len(blocks) > 1 else []
+
+def masked(lines:list)->list:
+    "`lines` with times and durations (`44 ms`, `142 s`, `0.08 ms/query`) masked, trailing blanks dropped."
+    return [_re_time.sub('<t>', l).rstrip() for l in lines]
+
+def test_readme_demo_block_is_found():
+    b = readme_demo_block((ROOT/'README.md').read_text())
+    assert b[0].startswith('[1/5] corpus in ') and b[-1].startswith('  nafp identify '), b
+    assert masked(['query q.wav (8.0 s, identified in 44 ms)', '0.08 ms/query', 'done in 142 s (corpus 42 s']) == \
+           ['query q.wav (<t>, identified in <t>)', '<t>/query', 'done in <t> (corpus <t>']
+
+def test_demo_output_is_the_readme_block(tmp_path, slow):
+    "`nafp demo` in a fresh folder prints the README's block line by line, times masked: the README cannot go stale."
+    env = {k: v for k, v in os.environ.items() if k != 'OMP_NUM_THREADS'}   # the threads a user's shell gives it
+    r = subprocess.run(['nafp', 'demo'], capture_output=True, text=True, timeout=1800, cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    want, got = masked(readme_demo_block((ROOT/'README.md').read_text())), masked(r.stdout.rstrip('\n').splitlines())
+    for i, (w, g) in enumerate(zip(want, got)): assert g == w, f'line {i+1} of the README block:\n README: {w}\n demo  : {g}'
+    assert len(got) == len(want), f'{len(got)} lines printed, {len(want)} in the README'

@@ -24,16 +24,23 @@ def _render(i:int, plan:list, dur:float, sr:int, seed:int)->np.ndarray:
 
 # %% ../../nbs/identify/32c_calsources.ipynb #07f9f76a
 def _cached(kind:str, n:int, dur:float, sr:int, seed:int, make)->list:
-    "`n` clips `make(i)` kept as WAV files in `cache_dir()/KIND-SEED-SR-DURs/`."
+    "`n` clips `make(i)` kept as WAV files in `cache_dir()/KIND-SEED-SR-DURs/`; a clip just made is returned as its file holds it."
     from neural_audio_fp.audio.io import load_audio, write_wav
     folder, out = cache_dir()/f'{kind}-{seed}-{sr}-{dur:g}s', []
     for i in progress(range(n), desc=kind):
         p = folder/f'{i:04d}.wav'
         if p.is_file(): out.append(load_audio(p, sr)); continue
-        x = make(i); out.append(x)
+        x = _as_stored(make(i), sr); out.append(x)   # else a first run (empty cache) calibrates on other audio than the next ones
         try: write_wav(p, x, sr)
         except OSError as e: log.debug(f"not caching {p}: {e}")
     return out
+
+def _as_stored(x:np.ndarray, sr:int)->np.ndarray:
+    "`x` as `write_wav` stores it and `load_audio` reads it back: clipped to [-1, 1) and rounded to 16 bits."
+    import io, soundfile as sf
+    from neural_audio_fp.audio.io import _pcm16_range
+    b = io.BytesIO(); sf.write(b, _pcm16_range(np.asarray(x, np.float32)), sr, subtype='PCM_16', format='WAV'); b.seek(0)
+    return sf.read(b, dtype='float32')[0]
 
 def negative_tracks(n:int=32, # rendered tracks (at most `NEG_PLAN`)
                     dur:float=30., # length of each (s)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import ipywidgets as W
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 from ..core import DataError
 from ..audio.io import list_audio, load_audio, n_segments, wav_bytes
@@ -99,8 +100,9 @@ class AugExplorer:
         x, y = self.segments()
         self.clean_audio.value, self.deg_audio.value = wav_bytes(x, self.sr), wav_bytes(y, self.sr)
         self.fig.data[0].z, self.fig.data[1].z = logmel(x, self.sr), logmel(y, self.sr)
-        self.out.clear_output(wait=True)
-        with self.out: self.fig.show(renderer=self.renderer)
+        # the figure is set as the `Output`'s outputs, not captured with `with self.out:` (see `hits._fig_box`)
+        self.out.outputs = ({'output_type': 'display_data', 'metadata': {},
+                             'data': pio.renderers[self.renderer].to_mimebundle(self.fig.to_dict())},)
 
     def widget(self)->W.Widget:
         "The assembled widget."

@@ -42,10 +42,9 @@ def _spectrogram(x:np.ndarray, sr:int, title:str)->go.Figure:
 
 def _fig_box(fig:go.Figure)->W.Output:
     "A plotly figure inside an `Output` widget (no `anywidget` needed)."
-    from IPython.display import display
-    out = W.Output()
-    with out: display(fig)
-    return out
+    # its outputs are set, not captured (`with out: display(fig)`): a capture has a headless runner (nbclient)
+    # send the widget's state back on the shell channel while it waits there for the reply, and it can miss the reply
+    return W.Output(outputs=({'output_type': 'display_data', 'data': fig._repr_mimebundle_(), 'metadata': {}},))
 
 def _alignment_fig(curves:np.ndarray, hop:float, names:list)->go.Figure:
     f = go.Figure([go.Scatter(x=np.arange(curves.shape[1])*hop, y=c, mode='lines+markers', name=n) for c, n in zip(curves, names)])
