@@ -1,6 +1,6 @@
-"""`nafp demo` from the shell (the full run is tested at a reduced size in nbs/cli/91_demo.ipynb, flag `slow`).
-The full demo, checked against the README's Quickstart block, takes several minutes on two cores: it runs only with the
-project's `slow` flag, `pytest tests/test_demo_cli.py -n 0 --flags slow`."""
+"""`nafp demo` from the shell, the full run checked line by line against the README's Quickstart block (about 2.5
+minutes of two cores, in the default run so that the README cannot go stale); the reduced-size run with its figures is in
+nbs/cli/91_demo.ipynb, flag `slow`."""
 import os, re, subprocess
 from pathlib import Path
 import pytest
@@ -20,11 +20,6 @@ def test_demo_workdir_that_is_a_file_is_a_clear_error(tmp_path):
     r = nafp('demo', '--workdir', str(f))
     assert r.returncode == 2 and 'is a file' in r.stderr, r.stderr
 
-@pytest.fixture
-def slow(request):
-    "Skip unless the project's `slow` test flag is given (`pytest --flags slow`), as for notebook cells."
-    if 'slow' not in request.config.getoption('--flags').split(): pytest.skip('slow: run with `--flags slow`')
-
 _re_time = re.compile(r'\d+(\.\d+)? ?(ms|s)\b')
 
 def readme_demo_block(text:str)->list:
@@ -43,7 +38,7 @@ def test_readme_demo_block_is_found():
     assert masked(['query q.wav (8.0 s, identified in 44 ms)', '0.08 ms/query', 'done in 142 s (corpus 42 s']) == \
            ['query q.wav (<t>, identified in <t>)', '<t>/query', 'done in <t> (corpus <t>']
 
-def test_demo_output_is_the_readme_block(tmp_path, slow):
+def test_demo_output_is_the_readme_block(tmp_path):
     "`nafp demo` in a fresh folder prints the README's block line by line, times masked: the README cannot go stale."
     env = {k: v for k, v in os.environ.items() if k != 'OMP_NUM_THREADS'}   # the threads a user's shell gives it
     r = subprocess.run(['nafp', 'demo'], capture_output=True, text=True, timeout=1800, cwd=tmp_path, env=env)
