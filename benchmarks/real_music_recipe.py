@@ -330,12 +330,16 @@ def babble(out:Path, n:int, engine:str, streams:Path, seed:int=0, sr:int=8000, d
 
 
 def bench_ambience(noise:dict, out:Path, sr:int=8000)->list:
-    "(e) The TEST packages' ambiences as `sr` Hz mono WAV of >= MIN_BENCH_NOISE s in `out` (shorter loops repeated)."
+    "(e) The TEST packages' ambiences, each recording once, as `sr` Hz mono WAV of >= MIN_BENCH_NOISE s in `out` (shorter loops repeated)."
     import soundfile as sf
     from neural_audio_fp.audio import load_audio
-    out.mkdir(parents=True, exist_ok=True); made, src = [], {}
+    import hashlib
+    out.mkdir(parents=True, exist_ok=True); made, src, seen = [], {}, set()
     for pkg in TEST:
         for f in noise.get(pkg, []):
+            digest = hashlib.sha256(f.read_bytes()).hexdigest()
+            if digest in seen: continue   # one recording shipped in several places (megaglest's tilesets)
+            seen.add(digest)
             w = out/(re.sub(r'[^A-Za-z0-9._-]+', '_', f'{pkg}--' + '/'.join(f.parts[-3:-1]) + '--' + f.stem) + '.wav')
             if not w.exists():
                 x = load_audio(f, sr); x = np.tile(x, int(np.ceil(MIN_BENCH_NOISE * sr / max(1, len(x)))))
