@@ -28,7 +28,7 @@ def nafp(*args, user:int=None, timeout:float=600, cwd=None):
     return r
 
 def error_line(r, cmd:str)->str:
-    "The single `nafp CMD: error: ...` line of a failed run; for identify, the line naming the failed query (followed by one summary line)."
+    "The single `nafp CMD: error: ...` line of a failed run; for identify of several queries, the line naming the failed one."
     lines = [l for l in r.stderr.splitlines() if l.startswith(f'nafp {cmd}: error:')]
     assert r.returncode == 2 and len(lines) == 1, r.stderr
     if cmd == 'identify' and 'queries could not be read' in lines[0]:
@@ -111,7 +111,7 @@ def test_identify_every_bad_kind(audio, capsys):
             m = json.loads(out)[0]['matches'][0]
             assert Path(m['path']).name == 't1.wav' and 0 <= m['offset'] <= .5 and np.isfinite(m['score']), (name, m)
         else:
-            lines = [l for l in err.splitlines() if l.startswith(f'nafp identify: {p}:')]   # the failed query, then a summary line
+            lines = [l for l in err.splitlines() if l.startswith(f'nafp identify: error: {p}:')]   # one query: its own error, one line
             assert rc == 2 and len(lines) == 1 and expect in lines[0], err
             n_err += 1
     for name in ('random.mp3', 'nan.wav', 'folder.wav'):          # and as a user runs it

@@ -233,9 +233,9 @@ def _read(p:Path, fs:int):
 
 # %% ../../nbs/cli/90a_identify.ipynb #c6bdb1a6
 def _failed_note(failed:int, total:int)->str:
-    "The closing line of `nafp identify` when `failed` of `total` queries could not be read."
+    "The closing line of `nafp identify` when `failed` of `total` (> 1) queries could not be read; a single query's own error is the line."
     if failed < total: return f"{failed} of {total} queries could not be read (listed above); the others were answered"
-    return "the query could not be read (above)" if total == 1 else f"none of the {total} queries could be read (listed above)"
+    return f"none of the {total} queries could be read (listed above)"
 
 @call_parse
 def identify_cmd(
@@ -272,8 +272,12 @@ def identify_cmd(
             except AudioError as e: return e
         results = (one(p, why) for p, why in items)
     for r in results:
-        if isinstance(r, AudioError): failed.append(str(r)); print(f"nafp identify: {r}", file=sys.stderr); continue
+        if isinstance(r, AudioError):
+            failed.append(r)
+            if len(items) > 1: print(f"nafp identify: {r}", file=sys.stderr)
+            continue
         out.append(r)
         if not json: print(_fmt(r, top_k, names), flush=True)
     if json: print(js.dumps(out, indent=1))
+    if failed and len(items) == 1: raise failed[0]                     # one query: its own error is the one line
     if failed: raise DataError(_failed_note(len(failed), len(failed) + len(out)))
