@@ -442,7 +442,7 @@ def audf_match(dbfile:Path, files:list, a, density=None)->list:
     dens = [] if density is None else ['--density', density]
     cache = dbfile.parent/f'match-{key(files, density)}.json'
     if cache.is_file(): return json.loads(cache.read_text())
-    chunks = [files[i:i+100] for i in range(0, len(files), 100)]
+    m = max(1, min(100, -(-len(files)//a.jobs))); chunks = [files[i:i+m] for i in range(0, len(files), m)]   # up to 100 per process, every process busy
     def run(i_ch):   # each chunk's output is kept, so an interrupted run resumes
         i, ch = i_ch; done = dbfile.parent/f'chunk-{key(ch, density)}.txt'
         if done.is_file(): return done.read_text().splitlines()
@@ -518,7 +518,7 @@ def olaf_match(home:Path, files:list, a)->list:
     "Best match per file (`olaf_core query`, its default configuration): [{'track','offset','count'}] (track None: no match), cached."
     cache = home.parent/f'match-{key(files)}.json'
     if cache.is_file(): return json.loads(cache.read_text())
-    chunks = [files[i:i+100] for i in range(0, len(files), 100)]
+    m = max(1, min(100, -(-len(files)//a.jobs))); chunks = [files[i:i+m] for i in range(0, len(files), m)]   # up to 100 per process, every process busy
     def run(ch):
         done = home.parent/f'chunk-{key(ch)}.json'
         if done.is_file(): return json.loads(done.read_text())
@@ -675,6 +675,7 @@ def main():
     if a.audfprint and not (Path(a.audfprint)/'audfprint.py').is_file():
         print(f"--audfprint {a.audfprint}: no audfprint.py there; audfprint is skipped (--audfprint '' to skip it quietly)", file=sys.stderr); a.audfprint = ''
     if a.olaf: olaf_bin(a)
+    nsets = noise_sets(a, degs)   # before any decoding: a missing noise folder stops the run at once
     work, outd = Path(a.work).resolve(), Path(a.out); work.mkdir(parents=True, exist_ok=True); outd.mkdir(parents=True, exist_ok=True)
     t_start = time.time(); times = {}
     def timed(name, f, *args, **kw):
@@ -699,7 +700,6 @@ def main():
     if any(left.values()): print(f"{sum(map(len, left.values()))} not-in-DB tracks left out: another copy of their song is in the DB ({', '.join(k for v in left.values() for k in v)})", file=sys.stderr)
     fpool = {kd: {k: v for k, v in t.items() if song(k) not in in_db} for kd, t in fpool.items()}
     a.per_track = a.per_track or max(1, int(np.ceil(100/len(db))))
-    nsets = noise_sets(a, degs)
     qs = timed('queries', make_queries, db, degs, nsets, work, a)
     fqs = timed('queries', make_fp_queries, fpool, work, a) if a.fp_n and any(fpool.values()) else []
     db_files = list(db.values()) + list(dis.values())
