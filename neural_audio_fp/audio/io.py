@@ -189,7 +189,9 @@ def tfio_usable()->bool:
     global _TFIO
     if _TFIO is None:
         try:
-            import tensorflow as tf, tensorflow_io as tfio
+            import tensorflow as tf
+            with warnings.catch_warnings():   # a mismatched build warns at import that its plugins do not load
+                warnings.simplefilter('ignore'); import tensorflow_io as tfio
             _TFIO = tfio.audio.resample(tf.zeros([16, 1]), 16000, 8000).shape[0] == 8
         except Exception as e:   # not installed, or built for another TensorFlow (undefined symbol, NotImplementedError)
             log.debug(f"tensorflow-io not usable, decoding with NumPy: {type(e).__name__}: {str(e)[:120]}"); _TFIO = False
