@@ -17,16 +17,23 @@ licenses = {
 }
 statuses = [ '1 - Planning', '2 - Pre-Alpha', '3 - Alpha',
     '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive' ]
-py_versions = '3.11 3.12'.split()
+py_versions = '3.11 3.12 3.13'.split()
 
 reqs = lambda key: shlex.split(cfg.get(key, ''))
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 min_python = cfg['min_python']
-cpu, gpu, milvus, dev = reqs('cpu_requirements'), reqs('gpu_requirements'), reqs('milvus_requirements'), reqs('dev_requirements')
-# `milvus-server`: a standalone Milvus server (the `milvus` package embeds one) for testing the server mode on one machine
+# the base install builds and queries fingerprint databases (NumPy encoder, Faiss CPU); the extras add:
+# `calibrate`: the renderer of the calibration material (music21, pretty-midi, pyroomacoustics)
+# `train`: TensorFlow for training, augmentation and checkpoints without a NumPy export, with `calibrate`
+# `tfio`: tensorflow-io's in-graph decoder (used only where it loads with the installed TensorFlow)
+# `gpu`: `train` with TensorFlow's CUDA libraries and a Faiss GPU build
+# `milvus`: Milvus Lite; `milvus-server`: a standalone Milvus server for testing the server mode on one machine
+# `dev`: everything a contributor needs on a CPU machine; `cpu`: the old name of `train`
+calibrate, train, tfio = reqs('calibrate_requirements'), reqs('calibrate_requirements') + reqs('train_requirements'), reqs('tfio_requirements')
+gpu, milvus, dev = train + reqs('gpu_requirements'), reqs('milvus_requirements'), reqs('dev_requirements')
 server = reqs('milvus_server_requirements')
-# `dev` is everything a contributor needs on a CPU machine: the CPU builds, Milvus Lite and the nbdev stack
-extras = {'cpu': cpu, 'gpu': gpu, 'milvus': milvus, 'milvus-server': milvus+server, 'dev': cpu+milvus+dev}
+extras = {'calibrate': calibrate, 'train': train, 'cpu': train, 'tfio': tfio, 'gpu': gpu, 'milvus': milvus,
+          'milvus-server': milvus+server, 'dev': train+tfio+milvus+dev}
 project_urls = {}
 if cfg.get('doc_host'): project_urls["Documentation"] = cfg['doc_host'] + cfg.get('doc_baseurl', '')
 

@@ -11,9 +11,11 @@ root = Path(__file__).resolve().parents[1]
 cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(root/'settings.ini', encoding='utf-8')
 d = cfg['DEFAULT']
 reqs = lambda k: shlex.split(d.get(k, ''))
-extras = {'cpu': reqs('cpu_requirements'), 'gpu': reqs('gpu_requirements'), 'milvus': reqs('milvus_requirements'),
+train = reqs('calibrate_requirements') + reqs('train_requirements')
+extras = {'base': [], 'calibrate': reqs('calibrate_requirements'), 'train': train, 'tfio': reqs('tfio_requirements'),
+          'gpu': train + reqs('gpu_requirements'), 'milvus': reqs('milvus_requirements'),
           'milvus-server': reqs('milvus_requirements')+reqs('milvus_server_requirements'),
-          'dev': reqs('cpu_requirements')+reqs('milvus_requirements')+reqs('dev_requirements')}  # as setup.py
+          'dev': train+reqs('tfio_requirements')+reqs('milvus_requirements')+reqs('dev_requirements')}  # as setup.py
 failed = []
 for name, extra in extras.items():
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['logger', 'QUIET_LOGGERS', 'LOG_INTERVAL', 'NafpError', 'ConfigError', 'AudioError', 'DataError', 'get_logger',
-           'setup_logging', 'quiet_startup', 'set_seed', 'tf_gpus', 'faiss_gpu_count', 'atomic_path', 'progress',
-           'cache_dir', 'namesake_exports']
+__all__ = ['logger', 'QUIET_LOGGERS', 'EXTRAS', 'LOG_INTERVAL', 'NafpError', 'ConfigError', 'AudioError', 'DataError',
+           'get_logger', 'setup_logging', 'quiet_startup', 'set_seed', 'installed', 'missing_extra', 'tf_gpus',
+           'faiss_gpu_count', 'atomic_path', 'progress', 'cache_dir', 'namesake_exports']
 
 # %% ../nbs/00_core.ipynb #43454abb
 class NafpError(Exception):
@@ -68,6 +68,29 @@ def set_seed(seed:int=42, # seed for python, numpy and tensorflow
     random.seed(seed)
     np.random.seed(seed)
     if tf is not None: tf.random.set_seed(seed)
+
+# %% ../nbs/00_core.ipynb #70012e7e
+EXTRAS = {  # top-level module: (what to call it, the extra that installs it)
+    'tensorflow': ('TensorFlow', 'train'), 'keras': ('TensorFlow', 'train'), 'librosa': ('librosa', 'train'),
+    'music21': ('music21', 'calibrate'), 'pretty_midi': ('pretty-midi', 'calibrate'), 'pyroomacoustics': ('pyroomacoustics', 'calibrate'),
+    'tensorflow_io': ('tensorflow-io', 'tfio'), 'pymilvus': ('pymilvus', 'milvus'), 'milvus_lite': ('Milvus Lite', 'milvus'),
+}
+
+def installed(module:str, # top-level module name, e.g. 'tensorflow'
+             )->bool:
+    "True when `module` can be imported (found on the path; it is not imported)."
+    import importlib.util
+    try: return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError): return False
+
+def missing_extra(e:BaseException, # an exception raised by an import
+                  what:str, # what needed it, e.g. 'training'
+                 )->str|None:
+    "One line naming the extra that installs the module `e` misses ('training needs TensorFlow: pip install ...'); None if `e` is another error."
+    name = (getattr(e, 'name', None) or '').split('.')[0]
+    if not isinstance(e, ModuleNotFoundError) or name not in EXTRAS: return None
+    pkg, extra = EXTRAS[name]
+    return f"{what} needs {pkg}: pip install 'neural_audio_fp[{extra}]'"
 
 # %% ../nbs/00_core.ipynb #66a6b1f3
 def tf_gpus()->list:
@@ -129,17 +152,25 @@ def cache_dir()->Path:
 def namesake_exports(package:str, # the package's `__name__`
                      *modules:str, # its sub-modules whose names it answers, searched in order (e.g. 'io' for `audio`)
                     ):
-    "`(__getattr__, __dir__)` for `package`: names not found in it come from `package.MODULE`, imported on first use."
+    "`(__getattr__, __dir__)` for `package`: names not found in it come from `package.MODULE`, imported on first use (a module whose extra is not installed is skipped)."
     import importlib, sys
+    def _load(m):
+        try: return importlib.import_module(f'{package}.{m}'), None
+        except ModuleNotFoundError as e:
+            if missing_extra(e, '') is None: raise
+            return None, e
     def __getattr__(name):
+        missing = None
         if not name.startswith('__'):
             for m in modules:
-                mod = importlib.import_module(f'{package}.{m}')
-                if hasattr(mod, name): return getattr(mod, name)
+                mod, e = _load(m); missing = missing or e
+                if mod is not None and hasattr(mod, name): return getattr(mod, name)
+        if missing is not None and not name.startswith('_'): raise missing   # perhaps in the module that needs an extra: say which
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
     def __dir__():
         names = set(vars(sys.modules[package]))
         for m in modules:
-            mod = importlib.import_module(f'{package}.{m}'); names |= set(getattr(mod, '__all__', dir(mod)))
+            mod = _load(m)[0]
+            if mod is not None: names |= set(getattr(mod, '__all__', dir(mod)))
         return sorted(names)
     return __getattr__, __dir__

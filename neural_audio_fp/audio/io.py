@@ -16,7 +16,7 @@ log = get_logger(__name__.split('.', 1)[-1])
 
 # %% auto #0
 __all__ = ['log', 'AUDIO_EXTS', 'list_audio', 'check_audio_file', 'resample', 'load_audio', 'n_segments', 'segment', 'scan_audio',
-           'write_wav', 'wav_bytes', 'audio_dataset']
+           'write_wav', 'wav_bytes', 'tfio_usable', 'audio_dataset']
 
 # %% ../../nbs/audio/02_io.ipynb #c2047cb4
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')
@@ -184,6 +184,20 @@ def _tfio_ok(files)->bool:
     try: return all(sf.info(str(f)).subtype == 'PCM_16' and Path(f).suffix.lower() in ('.wav', '.flac') for f in files)
     except Exception: return False
 
+def tfio_usable()->bool:
+    "True when tensorflow-io is installed and its ops run with the installed TensorFlow (tried once per process)."
+    global _TFIO
+    if _TFIO is None:
+        try:
+            import tensorflow as tf
+            with warnings.catch_warnings():   # a mismatched build warns at import that its plugins do not load
+                warnings.simplefilter('ignore'); import tensorflow_io as tfio
+            _TFIO = tfio.audio.resample(tf.zeros([16, 1]), 16000, 8000).shape[0] == 8
+        except Exception as e:   # not installed, or built for another TensorFlow (undefined symbol, NotImplementedError)
+            log.debug(f"tensorflow-io not usable, decoding with NumPy: {type(e).__name__}: {str(e)[:120]}"); _TFIO = False
+    return _TFIO
+_TFIO = None
+
 def audio_dataset(files:list, # audio files
                   sr:int=8000, # output sample rate
                   backend:Literal['auto','tfio','numpy']='auto', # decoder inside the graph
@@ -193,7 +207,7 @@ def audio_dataset(files:list, # audio files
     import tensorflow as tf
     if backend not in ('auto', 'tfio', 'numpy'): raise ValueError(f"backend {backend!r} is not one of 'auto', 'tfio', 'numpy'")
     files = [str(f) for f in files]
-    if backend == 'auto': backend = 'tfio' if files and _tfio_ok(files) else 'numpy'
+    if backend == 'auto': backend = 'tfio' if files and _tfio_ok(files) and tfio_usable() else 'numpy'
     if backend == 'tfio':
         import tensorflow_io as tfio
         def dec(p):

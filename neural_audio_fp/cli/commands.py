@@ -7,10 +7,10 @@ from __future__ import annotations
 import os, sys, importlib, logging
 import fastcore.script
 from fastcore.script import call_parse, anno_parser
-from ..core import NafpError, setup_logging, quiet_startup
+from ..core import NafpError, setup_logging, quiet_startup, missing_extra
 
 # %% auto #0
-__all__ = ['COMMANDS', 'SHORT', 'config_cmd', 'command_parser', 'main']
+__all__ = ['COMMANDS', 'SHORT', 'NEEDS', 'config_cmd', 'command_parser', 'main']
 
 # %% ../../nbs/cli/90_commands.ipynb #3b7d838f
 COMMANDS = {
@@ -106,6 +106,9 @@ def command_parser(func, # a plain function with `call_parse`-style annotations
     return p
 
 # %% ../../nbs/cli/90_commands.ipynb #5df65a1a
+NEEDS = {'train': 'training', 'dataset build': 'building the corpus', 'dataset check': 'checking a corpus', 'generate': 'fingerprinting with TensorFlow',
+         'evaluate': 'evaluation', 'demo': 'the demo (it trains a model)', 'index calibrate': 'calibration'}   # what a command does, for `missing_extra`
+
 def main(argv:list=None, # arguments after `nafp` (default: `sys.argv[1:]`)
         )->int:
     "Entry point of the `nafp` command."
@@ -122,14 +125,18 @@ def main(argv:list=None, # arguments after `nafp` (default: `sys.argv[1:]`)
     mod, fn, _ = COMMANDS[name]
     setup_logging(logging.INFO)
     quiet_startup()  # before TensorFlow or Faiss are imported
-    m = importlib.import_module(mod)
-    func = getattr(m, fn)
-    func = getattr(func, '__wrapped__', func)  # the plain function under `call_parse`
     try:
+        m = importlib.import_module(mod)
+        func = getattr(m, fn)
+        func = getattr(func, '__wrapped__', func)  # the plain function under `call_parse`
         args = vars(command_parser(func, f'nafp {name}', getattr(m, 'EPILOGS', {}).get(fn)).parse_args(rest))
         args.pop('xtra', None); args.pop('pdb', None)
         func(**args)
     except NafpError as e: print(f"nafp {name}: error: {e}", file=sys.stderr); return 2
+    except ModuleNotFoundError as e:   # an optional dependency of this command: which extra brings it
+        msg = missing_extra(e, NEEDS.get(name, f'`nafp {name}`'))
+        if msg is None: raise
+        print(f"nafp {name}: {msg}", file=sys.stderr); return 2
     except KeyboardInterrupt: print(f"nafp {name}: interrupted", file=sys.stderr); return 130
     except SystemExit as e: return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     return 0

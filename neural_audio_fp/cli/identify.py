@@ -8,7 +8,7 @@ import os, shutil
 from pathlib import Path
 from fastcore.script import call_parse, Param
 import numpy as np
-from ..core import NafpError, ConfigError, DataError, AudioError, get_logger
+from ..core import NafpError, ConfigError, DataError, AudioError, get_logger, missing_extra
 from ..db.parts import DEFAULT_CHECKPOINT
 
 log = get_logger('identify')
@@ -25,9 +25,10 @@ def _calibrate(db, val:list=None, fpr:float=None, n_calib:int=64, n_neg:int=64, 
     if not n_calib: print(f"{db.path}: not calibrated (--n_calib 0); `nafp index calibrate {db.path}` calibrates it"); return None
     if fpr is None: fpr = getattr(load_calibration(db), 'target_fpr', .01)
     try: cal = calibrate(db, fpr=fpr, n_db=n_calib, n_neg=n_neg, val=val)
-    except DataError as e:
-        if strict: raise
-        log.warning(f"{db.path}: saved, but not calibrated ({e}); answers are marked uncalibrated until `nafp index calibrate {db.path}` succeeds"); return None
+    except (DataError, ModuleNotFoundError) as e:
+        why = missing_extra(e, 'calibration') if isinstance(e, ModuleNotFoundError) else str(e)
+        if strict or why is None: raise
+        log.warning(f"{db.path}: saved, but not calibrated ({why}); answers are marked uncalibrated until `nafp index calibrate {db.path}` succeeds"); return None
     print(calibration_report(cal, db.embedder.dur, db.embedder.hop))
     return cal
 

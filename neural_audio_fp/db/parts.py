@@ -100,17 +100,32 @@ def _save_keras(model, cfg, folder:Path):
     cfg = copy.deepcopy(cfg); cfg.dir = DirCfg()     # no paths of this machine in the stored config
     save_config(cfg, Path(folder)/'config.yaml')
 
+def _save_export(prefix:str, npz:Path, cfg, folder:Path):
+    "As `_save_keras`, without TensorFlow: the checkpoint's files copied as `weights.*`, its NumPy export, the config."
+    from neural_audio_fp.config.base import save_config, DirCfg
+    from neural_audio_fp.model.np_encoder import NPZ_NAME
+    p = Path(prefix)
+    for f in p.parent.glob(p.name + '.*'): shutil.copyfile(f, Path(folder)/('weights' + f.name[len(p.name):]))   # .index, .data-*
+    shutil.copyfile(npz, Path(folder)/NPZ_NAME)
+    cfg = copy.deepcopy(cfg); cfg.dir = DirCfg()
+    save_config(cfg, Path(folder)/'config.yaml')
+
 DEFAULT_CHECKPOINT = 'pretrained-tiny_real'   # the shipped model commands use when given none: `tiny` fine-tuned on real music
 
 def checkpoint_embedder(checkpoint:str=DEFAULT_CHECKPOINT, # 'NAME' (latest) or 'NAME:INDEX'; 'pretrained-NAME': a shipped model
                         log_root:str|Path='./logs/', # LOG_ROOT_DIR holding `checkpoint/NAME/`
                         batch_size:int=256, # segments per forward pass
                         d:int=128, model:dict=None, # dimension and MODEL section of a 'random:SEED' embedder
+                        engine:str=None, # 'numpy' | 'tensorflow' | 'auto' (None: `NAFP_ENGINE`, else 'auto'; see `npmodel.engine`)
                        )->Embedder:
-    "An `Embedder` restoring a trained checkpoint with `train.load_fingerprinter` ('random:SEED': `random_embedder`)."
+    "An `Embedder` of a trained checkpoint: its NumPy export when it has one (`checkpoint.find_export`), else `load_fingerprinter` ('random:SEED': `random_embedder`)."
     name, idx = parse_checkpoint(checkpoint)
     if name == 'random': return random_embedder(d, idx or 0, model)
-    from neural_audio_fp.model.checkpoint import load_fingerprinter
+    from neural_audio_fp.model.checkpoint import load_fingerprinter, find_export
+    from neural_audio_fp.model.np_encoder import engine as pick_engine
+    if pick_engine(True, engine) == 'numpy':
+        enc, prefix, cfg, index, _ = find_export(name, idx, log_root=str(log_root))
+        if enc is not None: return Embedder(enc, cfg.model.emb_sz, asdict(cfg.model), f'{name}:{index}', partial(_save_export, prefix, enc.path, cfg))
     model, cfg, index = load_fingerprinter(name, idx, log_root=str(log_root))
     return Embedder(keras_fn(model, batch_size), cfg.model.emb_sz, asdict(cfg.model), f'{name}:{index}', partial(_save_keras, model, cfg))
 

@@ -13,7 +13,7 @@ log = get_logger(__name__.split('.', 1)[-1])
 
 # %% auto #0
 __all__ = ['log', 'ckpt_dir', 'find_ckpt_dir', 'fit_dir', 'latest_checkpoint', 'ckpt_path', 'weights_root', 'pretrained_names',
-           'load_fingerprinter', 'embed', 'load_encoder', 'init_source']
+           'load_fingerprinter', 'embed', 'find_export', 'load_encoder', 'export_checkpoint', 'init_source']
 
 # %% ../../nbs/model/11b_checkpoint.ipynb #e2a4a9cc
 def ckpt_dir(log_root:str|Path, name:str)->Path:
@@ -117,28 +117,54 @@ def _export_key(prefix:str, cfg:Config)->str:
         h.update(f.name.encode()); h.update(f.read_bytes())
     return h.hexdigest()[:24]
 
+def _open_export(p:Path, key:str, cfg:Config):
+    "The `NumpyEncoder` of export `p` when it is one of the weights `key` for `cfg`, else None (with a warning for a bad file)."
+    from neural_audio_fp.model.np_encoder import NumpyEncoder
+    if not p.is_file(): return None
+    try: enc = NumpyEncoder(p)
+    except DataError as e: log.warning(f"{e}; not used"); return None
+    if enc.meta.get('key', p.stem) == key and (enc.d, enc.n_samples) == (cfg.model.emb_sz, int(round(cfg.model.fs*cfg.model.dur))): return enc
+    log.warning(f"{p}: not an export of the checkpoint beside it; not used"); return None
+
+def find_export(name:str, # run name (as `load_fingerprinter`)
+                index:int=None, # checkpoint index (default: the latest)
+                cfg:Config|str=None, # configuration to check against the saved one
+                log_root:str|Path='./logs/', # `DIR.LOG_ROOT_DIR`
+               )->tuple:
+    "(`NumpyEncoder` of the checkpoint's export or None, checkpoint prefix, config, index, the cache file an export goes to)."
+    from neural_audio_fp.model.np_encoder import NPZ_NAME
+    prefix, index = ckpt_path(log_root, name, index)
+    cfg = _run_config(log_root, name, prefix, cfg)
+    key = _export_key(prefix, cfg); npz = cache_dir()/'encoders'/f'{key}.npz'
+    enc = _open_export(Path(prefix).parent/NPZ_NAME, key, cfg) or _open_export(npz, key, cfg)
+    return enc, prefix, cfg, index, npz
+
 def load_encoder(name:str, # run name (as `load_fingerprinter`)
                  index:int=None, # checkpoint index (default: the latest)
                  cfg:Config|str=None, # configuration to check against the saved one
                  log_root:str|Path='./logs/', # `DIR.LOG_ROOT_DIR`
                  engine:str=None, # 'auto' | 'numpy' | 'tensorflow' (None: `NAFP_ENGINE`, else 'auto')
                 )->tuple:
-    "(fingerprints function (n, FS*DUR) -> (n, d), config, index, engine used): NumPy from the cached export when there is one, else TensorFlow (writing the export)."
-    from neural_audio_fp.model.np_encoder import NumpyEncoder, save_arrays, engine as pick_engine
-    prefix, index = ckpt_path(log_root, name, index)
-    cfg = _run_config(log_root, name, prefix, cfg)
-    npz = cache_dir()/'encoders'/f'{_export_key(prefix, cfg)}.npz'
-    if pick_engine(npz.is_file(), engine) == 'numpy':
-        try:
-            enc = NumpyEncoder(npz)
-            if (enc.d, enc.n_samples) == (cfg.model.emb_sz, int(round(cfg.model.fs*cfg.model.dur))): return enc, cfg, index, 'numpy'
-            log.warning(f"{npz}: does not match checkpoint {prefix}; loading it with TensorFlow")
-        except DataError as e: log.warning(f"{e}; loading {prefix} with TensorFlow")
+    "(fingerprints function (n, FS*DUR) -> (n, d), config, index, engine used): NumPy from the shipped or cached export when there is one, else TensorFlow (writing the export)."
+    from neural_audio_fp.model.np_encoder import save_arrays, engine as pick_engine
+    enc, prefix, cfg, index, npz = find_export(name, index, cfg, log_root)
+    if enc is not None and pick_engine(True, engine) == 'numpy': return enc, cfg, index, 'numpy'
+    if enc is None and npz.is_file(): log.warning(f"loading {prefix} with TensorFlow and exporting it again")
     emb, cfg, index = load_fingerprinter(name, index, cfg, log_root)
-    try: npz.parent.mkdir(parents=True, exist_ok=True); save_arrays(emb, npz)
+    try: npz.parent.mkdir(parents=True, exist_ok=True); save_arrays(emb, npz, _export_key(prefix, cfg))
     except OSError as e: log.debug(f"no NumPy export of {prefix} kept: {e}")
     bs = cfg.bsz.ts_batch_sz
     return (lambda x: embed(emb, x, bs)), cfg, index, 'tensorflow'
+
+def export_checkpoint(name:str, # run name (as `load_fingerprinter`); `pretrained-NAME`: a shipped model
+                      index:int=None, # checkpoint index (default: the latest)
+                      log_root:str|Path='./logs/', # `DIR.LOG_ROOT_DIR`
+                     )->Path:
+    "Write the NumPy export of a checkpoint beside it (`weights.npz`, as the shipped models have), with TensorFlow; returns its path."
+    from neural_audio_fp.model.np_encoder import save_arrays, NPZ_NAME
+    prefix, index = ckpt_path(log_root, name, index)
+    emb, cfg, _ = load_fingerprinter(name, index, log_root=log_root)
+    return save_arrays(emb, Path(prefix).parent/NPZ_NAME, _export_key(prefix, cfg))
 
 # %% ../../nbs/model/11b_checkpoint.ipynb #530617c2
 def init_source(src:str, # `pretrained-NAME` (shipped), a checkpoint folder or prefix, or a run `NAME[:INDEX]` under `log_root`

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
-from ..core import DataError, ConfigError
+from ..core import DataError, ConfigError, installed
 
 # %% auto #0
 __all__ = ['NPZ_NAME', 'FORMAT', 'ENGINES', 'export_arrays', 'save_arrays', 'same_pad', 'conv3', 'elu_inplace', 'norm_inplace',
@@ -20,6 +20,7 @@ NPZ_NAME = 'weights.npz'   # the exported arrays, beside a stored model's Tensor
 FORMAT = 1                 # version of the layout below
 
 def export_arrays(embedder, # a Keras embedder from `model.build_embedder` (or a checkpoint restored into one)
+                  key:str=None, # identity of the weights (`checkpoint._export_key`), kept in `meta` to tell a stale export
                  )->dict:
     "The encoder's weights and constants as plain float32 arrays, with a JSON `meta` entry describing the network."
     fp = embedder.fingerprinter
@@ -37,6 +38,7 @@ def export_arrays(embedder, # a Keras embedder from `model.build_embedder` (or a
     a['mel'], a['window'] = np.asarray(mel.mel), np.asarray(mel.window)
     meta = dict(format=FORMAT, norm=fp.cfg['norm'], blocks=blocks, emb_sz=int(fp.head.d), input_shape=list(fp.cfg['input_shape']),
                 n_samples=int(embedder.input_shape[-1]), melspec=dict(mel.cfg))
+    if key: meta['key'] = key
     a = {k: np.ascontiguousarray(v, np.float32) for k, v in a.items()}
     a['meta'] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
     return a
@@ -44,10 +46,11 @@ def export_arrays(embedder, # a Keras embedder from `model.build_embedder` (or a
 # %% ../../nbs/model/11a_np_encoder.ipynb #484a38d2
 def save_arrays(embedder, # a Keras embedder
                 path:str|Path, # the `.npz` file to write
+                key:str=None, # identity of the weights, kept in the file (`export_arrays`)
                )->Path:
     "Write `export_arrays(embedder)` to `path` (atomically: temporary name, then rename)."
     path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')   # one per process: two may export the same model at once
-    with open(tmp, 'wb') as f: np.savez(f, **export_arrays(embedder))
+    with open(tmp, 'wb') as f: np.savez(f, **export_arrays(embedder, key))
     os.replace(tmp, path)
     return path
 
@@ -194,11 +197,11 @@ def gpu_visible()->bool:
 
 def engine(exported:bool, # an export (`NPZ_NAME`) is stored with the model
            choice:str=None, # 'auto' | 'numpy' | 'tensorflow' (None: `NAFP_ENGINE`, else 'auto')
-           gpu:bool=None, # a GPU is visible (None: `gpu_visible()`)
+           gpu:bool=None, # a GPU is visible (None: `gpu_visible()`, when TensorFlow is installed to use it)
           )->str:
     "'numpy' or 'tensorflow': how to run a stored model."
     choice = choice or os.environ.get('NAFP_ENGINE') or 'auto'
     if choice not in ENGINES: raise ConfigError(f"engine {choice!r} (NAFP_ENGINE): expected one of {list(ENGINES)}")
     if not exported or choice == 'tensorflow': return 'tensorflow'
     if choice == 'numpy': return 'numpy'
-    return 'tensorflow' if (gpu_visible() if gpu is None else gpu) else 'numpy'
+    return 'tensorflow' if (gpu_visible() and installed('tensorflow') if gpu is None else gpu) else 'numpy'

@@ -6,11 +6,9 @@
 from __future__ import annotations
 import shutil
 from pathlib import Path
-import tensorflow as tf
 from ..core import ConfigError, DataError, get_logger
 from ..config.base import load_config
-from .encoder import build_embedder
-from .checkpoint import weights_root, pretrained_names, load_fingerprinter
+from .checkpoint import weights_root, pretrained_names, load_fingerprinter, latest_checkpoint
 
 log = get_logger(__name__.split('.', 1)[-1])
 
@@ -31,6 +29,8 @@ def pretrained_dir(name:str='tiny', # shipped model name (see `pretrained_names`
 def load_pretrained(name:str='tiny', # shipped model name (see `pretrained_names`)
                    )->tuple:
     "(embedder (B, FS*DUR) -> (B, EMB_SZ) unit rows, `Config` it was trained with) of a shipped model."
+    import tensorflow as tf
+    from neural_audio_fp.model.encoder import build_embedder
     d = pretrained_dir(name)
     cfg = load_config(d/'config.yaml')
     emb = build_embedder(cfg.model)
@@ -57,7 +57,7 @@ def install_pretrained(name:str='tiny', # shipped model name
         tmp = dst.with_name(dst.name + '.tmp'); shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
         for p in files: shutil.copy2(p, tmp/p.name)
         tmp.rename(dst)
-    prefix = tf.train.latest_checkpoint(str(dst))
+    prefix = latest_checkpoint(dst)
     return run, int(prefix.rsplit('-', 1)[1])
 
 # %% ../../nbs/model/11c_pretrained.ipynb #1fdb0168
@@ -66,15 +66,19 @@ def export_pretrained(run:str, # training run (folder under `log_root/checkpoint
                       index:int=None, # checkpoint index (default: the latest)
                       log_root:str|Path='./logs/', # `DIR.LOG_ROOT_DIR` of the run
                      )->Path:
-    "Write the encoder weights of `run`'s checkpoint and its `config.yaml` (default `DIR`) to `dest`; returns the prefix."
+    "Write the encoder weights of `run`'s checkpoint, their NumPy export and its `config.yaml` (default `DIR`) to `dest`; returns the prefix."
+    import tensorflow as tf
     from neural_audio_fp.config.base import save_config, DirCfg
+    from neural_audio_fp.model.np_encoder import save_arrays, NPZ_NAME
+    from neural_audio_fp.model.checkpoint import _export_key
     dest = Path(dest)
-    if dest.is_dir() and tf.train.latest_checkpoint(str(dest)): raise DataError(f"{dest} already holds a checkpoint; export into a new folder")
+    if dest.is_dir() and latest_checkpoint(dest): raise DataError(f"{dest} already holds a checkpoint; export into a new folder")
     emb, cfg, index = load_fingerprinter(run, index, log_root=log_root)
     cfg.dir = DirCfg()
     dest.mkdir(parents=True, exist_ok=True)
     prefix = tf.train.CheckpointManager(tf.train.Checkpoint(model=emb.fingerprinter), str(dest), max_to_keep=1).save(checkpoint_number=index)
     save_config(cfg, dest/'config.yaml')
+    save_arrays(emb, dest/NPZ_NAME, _export_key(prefix, cfg))   # the NumPy encoder's copy, tied to these checkpoint files
     return Path(prefix)
 
 # %% ../../nbs/model/11c_pretrained.ipynb #45c4dae9
