@@ -11,7 +11,7 @@ import numpy as np
 # %% auto #0
 __all__ = ['logger', 'QUIET_LOGGERS', 'EXTRAS', 'LOG_INTERVAL', 'NafpError', 'ConfigError', 'AudioError', 'DataError',
            'get_logger', 'setup_logging', 'quiet_startup', 'set_seed', 'installed', 'missing_extra', 'tf_gpus',
-           'faiss_gpu_count', 'atomic_path', 'progress', 'cache_dir', 'namesake_exports']
+           'faiss_gpu_count', 'atomic_path', 'progress', 'cache_dir', 'static_shell', 'namesake_exports']
 
 # %% ../nbs/00_core.ipynb #43454abb
 class NafpError(Exception):
@@ -147,6 +147,14 @@ def progress(it=None, # iterable to wrap
 def cache_dir()->Path:
     "The package's cache folder: `$XDG_CACHE_HOME/neural_audio_fp` (default `~/.cache/neural_audio_fp`); safe to delete."
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'neural_audio_fp'
+
+# %% ../nbs/00_core.ipynb #f60c0f69
+def static_shell()->bool:
+    "True in an IPython shell with no kernel (a docs build, a test run): widgets are not drawn there."
+    try: from IPython import get_ipython
+    except ImportError: return False
+    ip = get_ipython()
+    return ip is not None and getattr(ip, 'kernel', None) is None
 
 # %% ../nbs/00_core.ipynb #da0c39f1
 def namesake_exports(package:str, # the package's `__name__`

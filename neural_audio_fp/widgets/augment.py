@@ -10,7 +10,7 @@ import ipywidgets as W
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
-from ..core import DataError
+from ..core import DataError, static_shell
 from ..audio.io import list_audio, load_audio, n_segments, wav_bytes
 from ..augment.ops import load_clips, mix_noise, apply_ir
 from ..augment.real import CODECS, apply_eq, compress
@@ -103,6 +103,7 @@ class AugExplorer:
         # the figure is set as the `Output`'s outputs, not captured with `with self.out:` (see `hits._fig_box`)
         self.out.outputs = ({'output_type': 'display_data', 'metadata': {},
                              'data': pio.renderers[self.renderer].to_mimebundle(self.fig.to_dict())},)
+        if static_shell(): self.fig.show(renderer=self.renderer)   # no front end draws the widget (a docs build): the figure itself
 
     def widget(self)->W.Widget:
         "The assembled widget."

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import ipywidgets as W
 import plotly.graph_objects as go
-from ..core import get_logger
+from ..core import get_logger, static_shell
 from ..db.database import FingerprintDB
 from ..audio.io import wav_bytes
 from ..search.matcher import RowStore, aligned_sims
@@ -44,7 +44,10 @@ def _fig_box(fig:go.Figure)->W.Output:
     "A plotly figure inside an `Output` widget (no `anywidget` needed)."
     # its outputs are set, not captured (`with out: display(fig)`): a capture has a headless runner (nbclient)
     # send the widget's state back on the shell channel while it waits there for the reply, and it can miss the reply
-    return W.Output(outputs=({'output_type': 'display_data', 'data': fig._repr_mimebundle_(), 'metadata': {}},))
+    out = W.Output(outputs=({'output_type': 'display_data', 'data': fig._repr_mimebundle_(), 'metadata': {}},))
+    if static_shell():                     # no front end draws the widget (a docs build): show the figure itself
+        from IPython.display import display; display(fig)
+    return out
 
 def _alignment_fig(curves:np.ndarray, hop:float, names:list)->go.Figure:
     f = go.Figure([go.Scatter(x=np.arange(curves.shape[1])*hop, y=c, mode='lines+markers', name=n) for c, n in zip(curves, names)])
