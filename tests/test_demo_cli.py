@@ -38,11 +38,26 @@ def test_readme_demo_block_is_found():
     assert masked(['query q.wav (8.0 s, identified in 44 ms)', '0.08 ms/query', 'done in 142 s (corpus 42 s']) == \
            ['query q.wav (<t>, identified in <t>)', '<t>/query', 'done in <t> (corpus <t>']
 
+_re_row = re.compile(r'^(\w[\w ]*?)((?:\s+\d+\.\d\d)+)$')
+
+def same_line(got:str, want:str, tol:float=.1)->bool:
+    "Lines equal; a row of the hit-rate table may differ by `tol` points per cell (one query of the 1,161: TensorFlow releases round the last bit of a fingerprint differently, which can swap a near tie)."
+    if got == want: return True
+    g, w = _re_row.match(got), _re_row.match(want)
+    if not (g and w and g[1] == w[1]): return False
+    a, b = [float(x) for x in g[2].split()], [float(x) for x in w[2].split()]
+    return len(a) == len(b) and all(abs(x - y) <= tol for x, y in zip(a, b))
+
+def test_same_line():
+    row = 'Top1 exact     48.15   79.16   86.30   91.56   92.85   95.61'
+    assert same_line(row, row) and same_line(row.replace('48.15', '48.23'), row) and not same_line(row.replace('48.15', '48.32'), row)
+    assert not same_line(row.replace('Top1', 'Top3'), row) and not same_line('score 0.852', 'score 0.851')
+
 def test_demo_output_is_the_readme_block(tmp_path):
     "`nafp demo` in a fresh folder prints the README's block line by line, times masked: the README cannot go stale."
     env = {k: v for k, v in os.environ.items() if k != 'OMP_NUM_THREADS'}   # the threads a user's shell gives it
     r = subprocess.run(['nafp', 'demo'], capture_output=True, text=True, timeout=1800, cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     want, got = masked(readme_demo_block((ROOT/'README.md').read_text())), masked(r.stdout.rstrip('\n').splitlines())
-    for i, (w, g) in enumerate(zip(want, got)): assert g == w, f'line {i+1} of the README block:\n README: {w}\n demo  : {g}'
+    for i, (w, g) in enumerate(zip(want, got)): assert same_line(g, w), f'line {i+1} of the README block:\n README: {w}\n demo  : {g}'
     assert len(got) == len(want), f'{len(got)} lines printed, {len(want)} in the README'

@@ -113,3 +113,10 @@ def test_untagged_files_told_apart_and_rejected_lines_say_so(twin_db):
     r = nafp('identify', twin_db/'unknown.wav', '--db', twin_db/'db')
     (f, span, verdict, conf, answer), = matches(r.stdout)
     assert verdict == 'rejected' and answer.startswith('not in the DB (best guess: track '), r.stdout
+
+def test_speeds_option(moved_db):
+    "`--speeds 1` (its own speed only) gives the default's answer for a clip in the DB; a bad list is one line."
+    got = [matches(nafp('identify', moved_db/'q.wav', '--db', moved_db/'elsewhere', *sp).stdout) for sp in ((), ('--speeds', '1'))]
+    assert got[0] == got[1] and got[0][0][2:3] == ['accepted'], got
+    r = nafp('identify', moved_db/'q.wav', '--db', moved_db/'elsewhere', '--speeds', '1,x')
+    assert r.returncode == 2 and '--speeds 1,x: give stretch factors between 0.5 and 2' in r.stderr, r.stderr

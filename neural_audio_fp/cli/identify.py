@@ -173,6 +173,7 @@ OUTPUT_HELP = """output: per query a comment line `# FILE: DURATION s, answered 
 accepted: the DB's calibration puts the answer at or above its threshold, set for a false-positive rate (`nafp index build --fpr`, default 1 %): the recording is that track, from OFFSET s on. rejected: the recording is most likely not in the DB; the track is only the closest one. uncalibrated: the DB has no calibration (`nafp index calibrate DB`).
 confidence: 0-1, the calibrated model's estimate that the answer is right, for the length of the span; each length has its own threshold.
 NAME: the track's title tag, else the end of its path that tells it apart from the DB's other tracks.
+A short recording whose answer is rejected is searched again stretched by 0.88-1.12 (a pitch fader, a sped-up or transposed copy); an answer found so says `(N % faster)` or `(N % slower)` after the offset. --speeds 1 turns this off.
 With --top_k 2 or more, a line starting with two spaces lists the next best tracks; --json prints the full results (evidence, scores, alternatives) instead."""
 
 EPILOGS = dict(identify_cmd=OUTPUT_HELP)   # printed after the options by `nafp identify --help`
@@ -203,6 +204,7 @@ def _fmt(r:dict, top_k:int=1, names:dict=None)->str:
         verdict = {True: 'accepted', False: 'rejected', None: 'uncalibrated'}[m['in_db']]
         conf = '-' if m['confidence'] is None else f"{m['confidence']:.2f}"
         where = f"track {m['track']} at {m['offset']:.1f} s"
+        if m.get('speed', 1) != 1: where += f" ({100*abs(m['speed'] - 1):.0f} % {'faster' if m['speed'] > 1 else 'slower'})"   # found stretched back
         answer = f"not in the DB (best guess: {where}, {name(m)})" if m['in_db'] is False else f"{where}\t{name(m)}"
         lines.append(f"{r['query']}\t{m['start']:.1f}-{m['end']:.1f} s\t{verdict}\tconfidence {conf}\t{answer}")
         if top_k > 1 and m['alternatives']:
@@ -238,6 +240,13 @@ def _failed_note(failed:int, total:int)->str:
     if failed < total: return f"{failed} of {total} queries could not be read (listed above); the others were answered"
     return f"none of the {total} queries could be read (listed above)"
 
+def _speeds(s:str)->tuple:
+    "`--speeds` as a tuple of stretch factors, or a `ConfigError` naming the bad value."
+    try: v = tuple(float(x) for x in s.split(','))
+    except ValueError: v = ()
+    if not v or not all(.5 <= x <= 2 for x in v): raise ConfigError(f"--speeds {s}: give stretch factors between 0.5 and 2 separated by commas, e.g. 0.96,1,1.04")
+    return v
+
 @call_parse
 def identify_cmd(
     files:Param('audio files or folders to identify (folders are searched recursively)', str, nargs='+', opt=False)=None,
@@ -246,7 +255,7 @@ def identify_cmd(
     json:bool=False, # print JSON instead of text
     window:float=10., # window (s) for recordings longer than 1.5 windows
     hop:float=5., # window hop (s)
-    speeds:str=None, # also search at these stretch factors, e.g. 0.96,0.98,1,1.02,1.04 (recordings a few % fast or slow)
+    speeds:str=None, # stretch factors to search, e.g. 0.96,0.98,1,1.02,1.04 (default: a recording up to 1.5 windows whose answer is rejected is searched again at 0.88-1.12; 1: its own speed only)
     phases:int=None, # phases of the hop each recording is fingerprinted at (default: the DB's calibration, 2 for a DB calibrated now; 1 is twice as fast)
     log_root:str='./logs/', # LOG_ROOT_DIR of the checkpoint of a DB made without its model
     milvus_uri:str=None, # Milvus server of a DB built with one (default: env NAFP_MILVUS_URI)
@@ -256,7 +265,7 @@ def identify_cmd(
     from neural_audio_fp.db.database import FingerprintDB
     from neural_audio_fp.identify.lookup import identify, identify_many
     if db is None: raise ConfigError("--db DB_DIR is required (a directory made by `nafp index build`)")
-    sp = (1.,) if not speeds else tuple(float(s) for s in speeds.split(','))
+    sp = 'auto' if not speeds else _speeds(speeds)
     fdb = FingerprintDB(db, log_root=log_root, milvus_uri=milvus_uri)
     if not len(fdb): raise DataError(f"{db}: the database holds no tracks; add music with `nafp index add {db} AUDIO_DIR`")
     fdb.embedder; fdb.searcher; names = _track_names(fdb)          # load model (warmed) and index before the first query
@@ -264,9 +273,9 @@ def identify_cmd(
     def source(p, why):
         if why: raise AudioError(f"{p}: {why}")
         return p if p.is_file() else _read(p, fdb.embedder.fs)       # files are read block by block
-    if sp == (1.,):                                                    # one backend search per batch of recordings
+    if sp in ('auto', (1.,)):                                          # one backend search per batch of recordings
         results = identify_many(fdb, [lambda p=p, why=why: source(p, why) for p, why in items], top_k=max(top_k, 2),
-                                window=window, hop=hop, names=[str(p) for p, _ in items], phases=phases)
+                                window=window, hop=hop, names=[str(p) for p, _ in items], phases=phases, speeds=sp)
     else:
         def one(p, why):
             try: return identify(fdb, source(p, why), top_k=max(top_k, 2), window=window, hop=hop, name=str(p), speeds=sp, phases=phases)

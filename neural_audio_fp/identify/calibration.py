@@ -9,7 +9,7 @@ import numpy as np
 from ..core import DataError, AudioError, get_logger, progress
 from ..db.database import FingerprintDB
 from .lookup import (Calibration, FEATURES, STEADY, silent, search_sound, best_tracks, align_scores, match_evidence, fit_logistic, logistic,
-                                      threshold_for_fpr, save_calibration)
+                                      threshold_for_fpr, save_calibration, SPEED_GRID, SPEED_SHARE)
 from .evidence import PHASES, embed_phases, phase_window
 from .calsources import (VARIANTS, NEG_SEED, cache_dir, negative_tracks, noise_clips, loop_clips,   # the material (chapter 32c)
                                         mp3_roundtrip, degrade, degrade_excerpt)
@@ -200,6 +200,7 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
               loo:bool=True, # DB excerpts searched as if their track were not in the DB are negatives too
               steady:float=STEADY, # share of a query's steady part removed (`identify.remove_steady`), stored with the calibration
               phases:int=PHASES, # phases of the hop a query is fingerprinted at (`evidence.phase_scores`), stored with the calibration
+              speeds:tuple=SPEED_GRID, # stretch factors `identify` searches when an answer is rejected: `SPEED_SHARE` of `fpr` goes to them (empty: none)
               seed:int=0, save:bool=True, # store the result as the DB's calibration
              )->Calibration:
     "Fit the accept/reject confidence per query length on the DB's own tracks vs music not in it; rates cross-checked on the half of the tracks each fit did not see."
@@ -208,15 +209,18 @@ def calibrate(db:FingerprintDB, # database to calibrate (its embedder is used)
     if not any(s[0] for s in src): raise DataError(f"{db.path}: no DB track could be read for calibration (files moved?); pass `in_audio` or re-add the files")
     if per_len is None: per_len = int(np.clip(192 // sum(s[0] for s in src), 4, 12))
     ev = _evidence(db, src, durs, variants, per_len, k_probe, rng, seed, loo, steady, phases)
-    cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], fpr_range=[], n_pos=[], n_neg=[], version=db.version, spec_min=[], steady=steady, phases=phases)
+    cal = Calibration([], [], [], [], target_fpr=fpr, fpr=[], tpr=[], fpr_fit=[], fpr_range=[], n_pos=[], n_neg=[], version=db.version, spec_min=[], steady=steady, phases=phases,
+                      speeds=list(speeds) if speeds else None, speed_threshold=[] if speeds else None)
+    share = SPEED_SHARE if speeds else 0.                                    # of the target, for answers found at other speeds
     for L in sorted(ev):
         is_db, ok, half, f, s = ev[L]; neg = ~is_db
-        rate, chk = _cross_check(f, ok, neg, half, L, fpr*safety, spec_q)    # each half checked with the other's fit, the rate lowered until the check holds
+        rate, chk = _cross_check(f, ok, neg, half, L, fpr*safety*(1 - share), spec_q)    # each half checked with the other's fit, the rate lowered until the check holds
         w, b, sm, t = _fit_length(f, ok, neg, L, rate, spec_q)               # the model kept: fitted on every track for that rate
         fp = np.concatenate([a[neg & m] for a, m in chk]); tp = np.concatenate([a[ok & m] for a, m in chk])
         for k, v in dict(n_seg=L, w=w.tolist(), b=b, threshold=t, fpr=float(fp.mean()), tpr=float(tp.mean()),
                          fpr_fit=float(_accept(f[neg], w, b, sm, t).mean()), fpr_range=track_range(fp, np.concatenate([s[neg & m] for _, m in chk])),
                          n_pos=int(ok.sum()), n_neg=int(neg.sum()), spec_min=sm).items(): getattr(cal, k).append(v)
+        if speeds: cal.speed_threshold.append(max(t, threshold_for_fpr(_conf(f[neg], w, b, sm), rate*share/(1 - share)/len(speeds))))
     if save: save_calibration(db, cal)
     log.debug(calibration_report(cal, db.embedder.dur, db.embedder.hop))   # the commands print it
     return cal
@@ -230,4 +234,6 @@ def calibration_report(cal:Calibration, dur:float=1., hop:float=.5)->str:
         r = cal.fpr_range[i] if cal.fpr_range else None
         rng = f"{100*r[0]:.1f}-{100*r[1]:.1f}%" if r else '-'
         rows.append(f"  {(L - 1)*hop + dur:5.1f}s  {cal.threshold[i]:9.3f}  {100*cal.fpr_fit[i]:6.1f}%  {100*cal.fpr[i]:8.1f}%  {rng:>11}  {100*cal.tpr[i]:15.1f}%  {cal.n_pos[i]:>15}/{cal.n_neg[i]}")
+    if cal.speeds: rows.append(f"  a rejected answer is searched again at speeds {', '.join(f'{v:g}' for v in cal.speeds)}; found there, it needs a confidence of "
+                               f"{' / '.join(f'{v:.3f}' for v in cal.speed_threshold)} ({100*SPEED_SHARE:g} % of the target spent on them)")
     return "\n".join(rows)

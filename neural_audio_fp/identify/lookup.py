@@ -19,8 +19,8 @@ from .evidence import PHASES, phase_split, phase_hop, embed_phases, phase_window
 log = get_logger('identify')
 
 # %% auto #0
-__all__ = ['log', 'logistic', 'Calibration', 'fit_logistic', 'threshold_for_fpr', 'save_calibration', 'load_calibration',
-           'identify', 'identify_many']
+__all__ = ['log', 'SPEED_GRID', 'SPEED_SHARE', 'logistic', 'Calibration', 'fit_logistic', 'threshold_for_fpr', 'save_calibration',
+           'load_calibration', 'speed_search', 'identify', 'identify_many']
 
 # %% ../../nbs/identify/32_lookup.ipynb #11dff9c3
 def logistic(f:np.ndarray, # (..., n features) evidence
@@ -47,6 +47,8 @@ class Calibration:
     spec_min:list=None # offset specificity below which an answer is rejected whatever its confidence, per length (None: no such rule)
     steady:float=0. # share of the query's steady part removed when the evidence was made (`remove_steady`; files without it: 0)
     phases:int=1 # phases of the hop the excerpts were fingerprinted at (`phase_split`; files without it: 1)
+    speeds:list=None # stretch factors searched when the answer at the recording's own speed is rejected (`SPEED_GRID`; None: no such search)
+    speed_threshold:list=None # confidence an answer found at one of `speeds` needs, per length: a small share of the target rate, split over the speeds
     def _k(self, n_seg:int)->int: return max(0, int(np.searchsorted(self.n_seg, n_seg, 'right')) - 1)
     def confidence(self, f:np.ndarray, n_seg:int)->np.ndarray:
         "f: (..., n features) evidence of queries of `n_seg` segments -> (...) confidence in [0, 1]"
@@ -104,6 +106,9 @@ def _check_calibration(cal:Calibration):
             or (cal.spec_min is not None and np.shape(np.asarray(cal.spec_min, float)) != (k,)):
         raise ValueError('shapes')
     float(cal.target_fpr); float(cal.steady)
+    if (cal.speeds is None) != (cal.speed_threshold is None) or cal.speeds is not None and (
+            np.shape(np.asarray(cal.speed_threshold, float)) != (k,) or not all(.5 <= float(v) <= 2 and v != 1 for v in cal.speeds)):
+        raise ValueError('speeds')
     if int(cal.phases) != cal.phases or cal.phases < 1: raise ValueError('phases')
 
 def load_calibration(db:FingerprintDB)->Calibration|None:
@@ -120,6 +125,36 @@ def load_calibration(db:FingerprintDB)->Calibration|None:
     except (TypeError, ValueError): log.warning(f"{p}: an older or damaged calibration format; {redo}"); return None
     if cal.version != db.version: log.warning(f"{p}: made for version {cal.version} of the DB, now {db.version}; run `nafp index calibrate {db.path}`")
     return cal
+
+# %% ../../nbs/identify/32_lookup.ipynb #d80ce49f
+SPEED_GRID = (.96, 1.04, .92, 1.08, .88, 1.12)   # stretch factors searched when the answer at the recording's speed is rejected, nearest first
+SPEED_SHARE = .1   # share of the calibration's false-positive target spent on those searches (split evenly over them)
+
+def _speed_search_due(r:dict, cal:Calibration|None, window:float)->bool:
+    "True when the result `r` of one window was rejected and the calibration allows searching other speeds."
+    return bool(cal is not None and cal.speeds and r['duration'] <= 1.5*window and len(r['matches']) == 1
+                and r['matches'][0]['in_db'] is False)
+
+def speed_search(db:FingerprintDB, # database
+                 query:str|Path|np.ndarray, # the recording: an audio file, or mono audio at the DB's rate
+                 r:dict, # its result at its own speed (`identify` with `speeds=(1,)`)
+                 cal:Calibration, # calibration with `speeds` and `speed_threshold`
+                 top_k:int=5, k_probe:int=20, window:float=10., hop:float=5., steady:float=STEADY, phases:int=PHASES, # as in `identify`
+                )->dict:
+    "`r`, or the first answer at one of `cal.speeds` whose confidence reaches `cal.speed_threshold` (its `speed` set, times in the recording's)."
+    import soxr
+    from neural_audio_fp.audio.io import load_audio
+    e = db.embedder
+    x = load_audio(query, sr=e.fs) if isinstance(query, (str, Path)) else np.asarray(query, np.float32)
+    for s in cal.speeds:
+        q = embed_phases(e, soxr.resample(x, e.fs, e.fs*s).astype(np.float32), phases)
+        if len(q[0]) == 0: continue
+        spans = _answer(db, q, search_sound(db, q, k_probe, steady), cal, top_k, k_probe, window*max(s, 1.), hop)
+        if len(spans) != 1: continue
+        m = spans[0]
+        if m['in_db'] and m['confidence'] >= cal.speed_threshold[cal._k(len(q[0]))]:
+            return dict(r, matches=[dict(m, start=round(m['start']/s, 3), end=round(m['end']/s, 3), speed=s)])
+    return r
 
 # %% ../../nbs/identify/32_lookup.ipynb #b0e64089
 def _clip(db, q, qs, I, cal, top_k, k_probe)->dict:
@@ -191,7 +226,7 @@ def identify(db:FingerprintDB, # database to search
              hop:float=5., # window hop (s) for long recordings
              calibration:Calibration|None|str='auto', # 'auto': the DB's stored calibration
              name:str=None, # name of the query in the result and in errors (default: the path, or '<array>')
-             speeds:tuple=(1.,), # also search the recording stretched by these factors (e.g. .96-1.04 for sped-up copies); the best is kept
+             speeds:tuple|str='auto', # 'auto': a recording of one window whose answer is rejected is searched again at the calibration's `speeds`; or stretch factors to search, the best kept (e.g. (.96, 1, 1.04)); (1,): its own speed only
              steady:float=None, # share of the query's steady part removed (`remove_steady`); default: the calibration's, else `STEADY`
              phases:int=None, # phases of the hop the query is fingerprinted at (`phase_scores`); default: the calibration's, else `PHASES`
             )->dict:
@@ -199,15 +234,16 @@ def identify(db:FingerprintDB, # database to search
     from neural_audio_fp.audio.io import load_audio
     t0 = time.perf_counter()
     cal = load_calibration(db) if isinstance(calibration, str) else calibration
-    if tuple(speeds) != (1.,):
+    if speeds != 'auto' and tuple(speeds) != (1.,):
         x = load_audio(query, sr=db.embedder.fs) if isinstance(query, (str, Path)) else np.asarray(query, np.float32)
         name = name or (str(query) if isinstance(query, (str, Path)) else '<array>')
         return _best_speed(db, x, speeds, t0, top_k=top_k, k_probe=k_probe, window=window, hop=hop, calibration=cal, name=name, steady=steady, phases=phases)
     if steady is None: steady = cal.steady if cal else STEADY           # the evidence the calibration was fitted on
     if phases is None: phases = cal.phases if cal else PHASES
     name, q, secs = _embed_query(db, query, name, phases)
-    spans = _answer(db, q, search_sound(db, q, k_probe, steady), cal, top_k, k_probe, window, hop)
-    return dict(query=name, duration=secs, time=time.perf_counter() - t0, matches=spans)
+    r = dict(query=name, duration=secs, matches=_answer(db, q, search_sound(db, q, k_probe, steady), cal, top_k, k_probe, window, hop))
+    if speeds == 'auto' and _speed_search_due(r, cal, window): r = speed_search(db, query, r, cal, top_k, k_probe, window, hop, steady, phases)
+    return dict(r, time=time.perf_counter() - t0)
 
 # %% ../../nbs/identify/32_lookup.ipynb #3f6b42d5
 def _best_speed(db, x, speeds, t0, **kw)->dict:
@@ -229,6 +265,7 @@ def identify_many(db:FingerprintDB, # database to search
                   calibration:Calibration|None|str='auto', # as in `identify`
                   names:list=None, # names of the queries in the results (default: as `identify`)
                   steady:float=None, phases:int=None, # as in `identify`
+                  speeds:str|tuple='auto', # 'auto': as in `identify`; (1,): each recording at its own speed only
                   batch:int=4096, # query segments searched per backend call
                  ):
     "`identify` of each query, searching a batch of recordings per backend call; yields each result (or the `AudioError` of a query that cannot be read) in order."
@@ -236,22 +273,25 @@ def identify_many(db:FingerprintDB, # database to search
     if steady is None: steady = cal.steady if cal else STEADY
     if phases is None: phases = cal.phases if cal else PHASES
     names = list(names) if names is not None else [None]*len(queries)
-    pending, n = [], 0                                           # [(result slot or error, name, q, secs, seconds spent)]
+    pending, n = [], 0                                           # [(result slot or error, name, q, secs, seconds spent, the recording)]
     def flush():
         ok = [i for i, p in enumerate(pending) if not isinstance(p[0], AudioError)]
         t = time.perf_counter()
         found = search_sound(db, [x for i in ok for x in pending[i][2]], k_probe, steady) if ok else ([], [], [])   # every phase of every recording
         share = (time.perf_counter() - t)/max(sum(len(pending[i][2][0]) for i in ok), 1)   # search time, by each one's segments
         at = {j: i*phases for i, j in enumerate(ok)}
-        for j, (err, name, q, secs, spent) in enumerate(pending):
+        for j, (err, name, q, secs, spent, src) in enumerate(pending):
             if err is not None: yield err; continue
             t = time.perf_counter()
-            spans = _answer(db, q, tuple(f[at[j]:at[j] + phases] for f in found), cal, top_k, k_probe, window, hop)
-            yield dict(query=name, duration=secs, time=spent + share*len(q[0]) + time.perf_counter() - t, matches=spans)
+            r = dict(query=name, duration=secs, matches=_answer(db, q, tuple(f[at[j]:at[j] + phases] for f in found), cal, top_k, k_probe, window, hop))
+            if speeds == 'auto' and _speed_search_due(r, cal, window): r = speed_search(db, src, r, cal, top_k, k_probe, window, hop, steady, phases)
+            yield dict(r, time=spent + share*len(q[0]) + time.perf_counter() - t)
         pending.clear()
     for query, name in zip(queries, names):
         t = time.perf_counter()
-        try: pending.append((None, *_embed_query(db, query() if callable(query) else query, name, phases), time.perf_counter() - t)); n += phases*len(pending[-1][2][0])
-        except AudioError as e: pending.append((e, name, None, 0., 0.))
+        try:
+            src = query() if callable(query) else query
+            pending.append((None, *_embed_query(db, src, name, phases), time.perf_counter() - t, src)); n += phases*len(pending[-1][2][0])
+        except AudioError as e: pending.append((e, name, None, 0., 0., None))
         if n >= batch: yield from flush(); n = 0
     yield from flush()
