@@ -398,19 +398,19 @@ def ours_db(db_files:list, val_files:list, work:Path, a):
     d = atomic_dir(d, build)
     return FingerprintDB(d/'db', log_root=log_root), d
 
-def ours_identify(db, files:list, cache_dir:Path)->list:
-    "Best guess per query file: [{'track','offset','score','confidence','in_db'}] (in_db None: no accept/reject), cached."
+def ours_identify(db, files:list, cache_dir:Path, speeds='auto')->list:
+    "Best guess per query file: [{'track','offset','score','confidence','in_db','speed'}] (in_db None: no accept/reject), cached; `speeds` as `identify`'s."
     from neural_audio_fp.identify.lookup import identify
-    cache = cache_dir/f'results-{key(files)}.json'
+    cache = cache_dir/(f'results-{key(files)}.json' if speeds == 'auto' else f'results-{key(files, speeds)}.json')
     if cache.is_file(): return json.loads(cache.read_text())
     out = []
     for f in bar(files, desc='nafp identify'):
         none = dict(path=None, offset=None, score=0., confidence=None, in_db=False)
-        try: m = (identify(db, f, top_k=2, window=30.)['matches'] or [none])[0]   # queries <= 10 s: one window; none: nothing but silence
+        try: m = (identify(db, f, top_k=2, window=30., speeds=speeds)['matches'] or [none])[0]   # queries <= 10 s: one window; none: nothing but silence
         except Exception as e:
             print(f'  nafp failed on {f}: {e}', file=sys.stderr); m = none
         out.append(dict(track=Path(m['path']).stem if m['path'] else None, offset=m['offset'], score=m['score'],
-                        confidence=m['confidence'], in_db=m['in_db']))
+                        confidence=m['confidence'], in_db=m['in_db'], speed=m.get('speed', 1.)))
     write_json(cache, out)
     return out
 
@@ -653,6 +653,7 @@ def main():
     p.add_argument('--distractors', action='append', help='folders of tracks that fill the DB up to --n and are never queried (repeatable; default: ROOT/flare-game, ROOT/fillets-ng-data, ROOT/tecnoballz-data; "" for none)')
     p.add_argument('--per_track', type=int, default=0, help='queries per held-out DB track, length and degradation (0: enough for >= 100 per cell)')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--speeds', default='auto', help="nafp identify's stretch factors: 'auto' (its default: a rejected answer searched again at other speeds) or a list, '1' for the recording's own speed only")
     p.add_argument('--lengths', default='1,2,3,5,10', help='query lengths (s), comma-separated')
     p.add_argument('--sr', type=int, default=16000, help='sample rate of the decoded tracks and query files (audfprint analyses up to 5.5 kHz: keep >= 11025; Olaf reads 16 kHz)')
     p.add_argument('--include', default='/musics?/', help="regular expression a track's path must match (DB, not-in-DB and calibration folders; '' for all)")
@@ -712,8 +713,10 @@ def main():
     odb, odir = timed('nafp DB', ours_db, db_files, val, work, a)
     info = odb.info(); cal = ours_calibration(odb)
     ours = 'nafp ' + a.checkpoint
-    preds = {ours: timed('nafp identify', by_deg, qs, lambda f: ours_identify(odb, f, odir))}
-    fpreds = {ours: timed('nafp identify', ours_identify, odb, [q['file'] for q in fqs], odir)} if fqs else {}
+    sp = 'auto' if a.speeds == 'auto' else tuple(float(v) for v in a.speeds.split(','))
+    if sp != 'auto': ours += f' --speeds {a.speeds}'
+    preds = {ours: timed('nafp identify', by_deg, qs, lambda f: ours_identify(odb, f, odir, sp))}
+    fpreds = {ours: timed('nafp identify', ours_identify, odb, [q['file'] for q in fqs], odir, sp)} if fqs else {}
     res = dict(args=vars(a), degs=degs, db_tracks=len(db_files), queried_tracks=len(db), hours=db_hours, n_queries=len(qs), storage={}, calibration=cal)
     res['storage']['nafp'] = dict(d=info['d'], fingerprints_per_s=info['rows']/(info['hours']*3600), bytes=info['bytes'],
                                   bytes_per_hour=info['bytes']/info['hours'], build_s=float((odir/'build_s').read_text()))
